@@ -1,0 +1,28 @@
+# sinefreq: can a neural network learn the frequency of a sine wave?
+# The DAG: datasets -> train -> evaluate -> aggregate -> figures (see README.md).
+
+from snakemake.utils import min_version, validate
+
+min_version("9.0")
+
+
+configfile: "config/config.yaml"
+
+
+report: "report/workflow.rst"
+
+
+validate(config, schema="config/schema.yaml")
+
+
+include: "rules/common.smk"
+include: "rules/data.smk"
+include: "rules/train.smk"
+include: "rules/evaluate.smk"
+include: "rules/figures.smk"
+
+
+rule all:
+    default_target: True
+    input:
+        all_outputs(),

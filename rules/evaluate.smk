@@ -1,0 +1,47 @@
+rule evaluate:
+    input:
+        dataset="data/{dataset}.h5",
+        model=run_path("model.keras"),
+        status=run_path("training.json"),
+    output:
+        metrics=run_path("metrics.json"),
+        predictions=run_path("predictions.h5"),
+    log:
+        "logs/evaluate/{dataset}/{model}/seed{seed}.log",
+    benchmark:
+        "results/benchmarks/evaluate/{dataset}/{model}/seed{seed}.tsv"
+    conda:
+        ENV
+    resources:
+        mem_mb=2000,
+        runtime=15,
+    params:
+        run=lambda w: {"dataset": w.dataset, "model": w.model, "seed": int(w.seed)},
+        code=source_fingerprint("sinefreq.metrics"),
+    script:
+        "../scripts/evaluate.py"
+
+
+rule aggregate:
+    input:
+        metrics=run_files(RUNS, "metrics.json"),
+    output:
+        runs=report("results/runs.csv", category="Tables", labels={"table": "runs"}),
+        summary=report(
+            "results/summary.csv", category="Tables", labels={"table": "summary"}
+        ),
+        thread_csv="results/thread_comparison.csv",
+        thread_md=report(
+            "results/thread_comparison.md",
+            category="Tables",
+            labels={"table": "thread comparison"},
+        ),
+    log:
+        "logs/aggregate.log",
+    conda:
+        ENV
+    params:
+        experiments=config["experiments"],
+        code=source_fingerprint("sinefreq.aggregate", "sinefreq.thread"),
+    script:
+        "../scripts/aggregate.py"

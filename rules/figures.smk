@@ -1,0 +1,50 @@
+rule experiment_figures:
+    input:
+        predictions=lambda w: run_files(runs_of(w.experiment), "predictions.h5"),
+        histories=lambda w: run_files(runs_of(w.experiment), "history.csv"),
+    output:
+        predicted_vs_true=report(
+            "results/figures/{experiment}/predicted_vs_true.png",
+            caption="../report/predicted_vs_true.rst",
+            category="Figures",
+            subcategory="{experiment}",
+            labels={"experiment": "{experiment}", "figure": "predicted vs true"},
+        ),
+        learning_curves=report(
+            "results/figures/{experiment}/learning_curves.png",
+            caption="../report/learning_curves.rst",
+            category="Figures",
+            subcategory="{experiment}",
+            labels={"experiment": "{experiment}", "figure": "learning curves"},
+        ),
+    log:
+        "logs/figures/{experiment}.log",
+    conda:
+        ENV
+    params:
+        experiment=lambda w: config["experiments"][w.experiment],
+        code=source_fingerprint("sinefreq.plots"),
+    script:
+        "../scripts/experiment_figures.py"
+
+
+rule sweep_figure:
+    input:
+        summary="results/summary.csv",
+    output:
+        report(
+            "results/figures/{experiment}/error_vs_{sweep}.png",
+            caption="../report/sweep.rst",
+            category="Figures",
+            subcategory="{experiment}",
+            labels={"experiment": "{experiment}", "figure": "error vs {sweep}"},
+        ),
+    log:
+        "logs/figures/{experiment}_error_vs_{sweep}.log",
+    conda:
+        ENV
+    params:
+        experiment=lambda w: config["experiments"][w.experiment],
+        code=source_fingerprint("sinefreq.plots"),
+    script:
+        "../scripts/sweep_figure.py"

@@ -1,0 +1,27 @@
+rule train:
+    input:
+        dataset="data/{dataset}.h5",
+    output:
+        model=run_path("model.keras"),
+        history=run_path("history.csv"),
+        status=run_path("training.json"),
+    log:
+        "logs/train/{dataset}/{model}/seed{seed}.log",
+    benchmark:
+        "results/benchmarks/train/{dataset}/{model}/seed{seed}.tsv"
+    conda:
+        ENV
+    threads: config["train_threads"]
+    resources:
+        mem_mb=2000,
+        runtime=120,
+    params:
+        settings=lambda w: study.training_settings(config, w.model),
+        seed=lambda w: int(w.seed),
+        # Editing this model's builder re-trains it; other builders' edits do not.
+        builder=lambda w: registry.builder_fingerprint(
+            config["models"][w.model]["architecture"]
+        ),
+        code=source_fingerprint("sinefreq.training"),
+    script:
+        "../scripts/train.py"

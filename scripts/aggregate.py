@@ -1,0 +1,6 @@
+"""Rule aggregate: runs table, summary over seeds, thread comparison."""
+
+from sinefreq import steps
+
+with steps.logged(snakemake.log[0]):
+    steps.aggregate(snakemake.config, snakemake.input.metrics, dict(snakemake.output.items()))

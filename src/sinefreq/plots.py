@@ -1,0 +1,121 @@
+"""Figures of the study. Each function takes tables or arrays and returns a Figure."""
+
+from __future__ import annotations
+
+import math
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only; no display on clusters or in CI
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from sinefreq.io import atomic_path  # noqa: E402
+
+FREQ_UNIT = "cycles per window"
+plt.rcParams.update({"figure.dpi": 120, "savefig.dpi": 150, "axes.grid": True, "grid.alpha": 0.3})
+
+
+def save(fig, path) -> None:
+    """Write ``fig`` to ``path`` atomically and release it."""
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format=str(path).rsplit(".", 1)[-1], bbox_inches="tight")
+    plt.close(fig)
+
+
+def _grid(n_panels: int, width: float = 4.0, height: float = 3.6):
+    cols = min(n_panels, 4)
+    rows = math.ceil(n_panels / cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(width * cols, height * rows), squeeze=False)
+    for ax in axes.flat[n_panels:]:
+        ax.set_visible(False)
+    return fig, axes.flat
+
+
+def predicted_vs_true(panels: dict[str, list[dict]], title: str):
+    """Scatter of predicted against true test frequency, one panel per (dataset, model),
+    one colour per seed. Each entry: ``{"seed", "y_true", "y_pred", "nyquist"}``."""
+    fig, axes = _grid(len(panels))
+    for ax, (label, runs) in zip(axes, panels.items(), strict=False):
+        lo = min(np.min(r["y_true"]) for r in runs)
+        hi = max(np.max(r["y_true"]) for r in runs)
+        for r in runs:
+            shown = np.where(np.isfinite(r["y_pred"]), r["y_pred"], np.nan)
+            ax.scatter(r["y_true"], shown, s=6, alpha=0.6, label=f"seed {r['seed']}")
+        ax.plot([lo, hi], [lo, hi], "k--", lw=0.8, label="perfect")
+        nyq = runs[0]["nyquist"]
+        if nyq <= hi:
+            ax.axvline(nyq, color="tab:red", lw=0.8, ls=":", label=f"Nyquist {nyq:g}")
+        ax.set(
+            title=label, xlabel=f"true frequency ({FREQ_UNIT})", ylabel=f"predicted ({FREQ_UNIT})"
+        )
+        ax.title.set_fontsize(9)
+    axes[0].legend(fontsize=7, loc="upper left")
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def learning_curves(panels: dict[str, list[dict]], title: str):
+    """Training (solid) and held-out (dashed) loss per epoch, one panel per
+    (dataset, model). Each entry: ``{"seed", "history": {"loss": [...], "val_loss": [...]}, "loss"}``."""
+    fig, axes = _grid(len(panels))
+    for ax, (label, runs) in zip(axes, panels.items(), strict=False):
+        for i, r in enumerate(runs):
+            colour = f"C{i}"
+            epochs = np.arange(1, len(r["history"]["loss"]) + 1)
+            ax.plot(
+                epochs, r["history"]["loss"], color=colour, lw=1, label=f"seed {r['seed']} train"
+            )
+            if "val_loss" in r["history"]:
+                ax.plot(
+                    epochs,
+                    r["history"]["val_loss"],
+                    color=colour,
+                    lw=1,
+                    ls="--",
+                    label=f"seed {r['seed']} held-out",
+                )
+        ax.set(
+            title=label,
+            xlabel="epoch",
+            ylabel=f"loss ({runs[0]['loss']}, scaled targets)",
+            yscale="log",
+        )
+        ax.title.set_fontsize(9)
+    axes[0].legend(fontsize=6)
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def sweep_errors(summary, sweep: str, title: str, thread_points: dict[float, float] | None = None):
+    """Mean absolute error (mean and std over seeds) against a swept dataset label.
+
+    ``summary`` has one row per (dataset, model) with a column named ``sweep`` and
+    ``{train,test}_mae_{mean,std}``. ``thread_points`` maps label -> the thread's value.
+    """
+    fig, ax = plt.subplots(figsize=(6.4, 4.4))
+    for i, (model, rows) in enumerate(summary.sort_values(sweep).groupby("model", sort=True)):
+        for split, style in (("train", "o-"), ("test", "s--")):
+            ax.errorbar(
+                rows[sweep],
+                rows[f"{split}_mae_mean"],
+                yerr=rows[f"{split}_mae_std"].fillna(0),
+                fmt=style,
+                color=f"C{i}",
+                capsize=3,
+                label=f"{model}: {'training' if split == 'train' else 'held-out'} data",
+            )
+    if thread_points:
+        xs, ys = zip(*sorted(thread_points.items()), strict=True)
+        ax.plot(xs, ys, "k*", ms=11, label="thread (training data)")
+    ax.set(
+        xlabel=sweep.replace("_", " "),
+        ylabel=f"mean absolute error ({FREQ_UNIT})",
+        yscale="log",
+        title=title,
+    )
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,210 @@
+"""One function per workflow step: paths and parameters in, files out.
+
+The scripts in ``scripts/`` only unpack Snakemake's ``snakemake`` object and call
+these, so every step can also be run and tested without Snakemake.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import traceback
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+
+from sinefreq import __version__, io, metrics, signals
+
+
+@contextlib.contextmanager
+def logged(path: str | os.PathLike) -> Iterator[None]:
+    """Send stdout and stderr, including C-level output such as TensorFlow's, to ``path``,
+    and end the log with the traceback if the step fails."""
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = os.dup(1), os.dup(2)
+    with open(path, "w") as log:
+        os.dup2(log.fileno(), 1)
+        os.dup2(log.fileno(), 2)
+        try:
+            yield
+        except BaseException:
+            traceback.print_exc()
+            raise
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os.dup2(saved[0], 1)
+            os.dup2(saved[1], 2)
+            for fd in saved:
+                os.close(fd)
+
+
+def make_dataset(name: str, spec: dict, out_path) -> None:
+    """Generate a dataset from its config ``spec`` and write it to ``out_path``."""
+    splits = signals.make_dataset(spec)
+    attrs = {
+        "name": name,
+        "spec": spec,
+        "n_samples": spec["n_samples"],
+        "nyquist": signals.nyquist(spec["n_samples"]),
+        "seed": spec["seed"],
+        "snr_db": spec.get("snr_db"),
+        "frequency_unit": "cycles per window",
+    }
+    io.write_dataset(out_path, splits, attrs)
+    for split, arrays in splits.items():
+        y = arrays["y"]
+        print(
+            f"{name}/{split}: {len(y)} series of {spec['n_samples']} samples, f in [{y.min():g}, {y.max():g}]"
+        )
+
+
+def train(dataset_path, settings: dict, seed: int, threads: int, out: dict) -> None:
+    """Train one (dataset, model, seed) run. ``out`` holds the paths ``model``,
+    ``history`` (CSV, one row per epoch) and ``status`` (JSON: diverged, epochs)."""
+    from sinefreq import models, training
+
+    training.configure_runtime(threads, seed)
+    import pandas as pd
+
+    splits, attrs = io.read_dataset(dataset_path)
+    model = models.build_model(
+        settings["architecture"], attrs["n_samples"], **settings["hyperparameters"]
+    )
+    model.summary()
+    model, history, diverged = training.fit(model, splits["train"], splits["test"], settings)
+    epochs = len(history.get("loss", []))
+    if diverged:
+        print(
+            f"DIVERGED: loss became non-finite at epoch {epochs}; the run is recorded as diverged"
+        )
+    with io.atomic_path(out["model"]) as tmp:
+        model.save(tmp)
+    history_table = pd.DataFrame(history)
+    history_table.insert(0, "epoch", np.arange(1, epochs + 1))
+    io.write_table(out["history"], history_table)
+    io.write_json(
+        out["status"],
+        {
+            "diverged": diverged,
+            "epochs_trained": epochs,
+            "final_loss": history["loss"][-1] if epochs else None,
+            "parameters": model.count_params(),
+            "seed": seed,
+            "settings": settings,
+            "sinefreq_version": __version__,
+        },
+    )
+
+
+def evaluate(dataset_path, model_path, status_path, run: dict, out: dict) -> None:
+    """Predict both splits with a trained model; write ``metrics`` (JSON) and
+    ``predictions`` (HDF5)."""
+    import keras
+
+    from sinefreq import training
+
+    splits, attrs = io.read_dataset(dataset_path)
+    status = io.read_json(status_path)
+    model = keras.saving.load_model(model_path, safe_mode=True)
+    predictions = {
+        s: {"y_true": splits[s]["y"], "y_pred": training.predict(model, splits[s]["x"])}
+        for s in io.SPLITS
+    }
+    write_evaluation(
+        predictions, {**run, "estimator": "network", **_status_fields(status)}, attrs, out
+    )
+
+
+def _status_fields(status: dict) -> dict:
+    return {"diverged": status["diverged"], "epochs_trained": status["epochs_trained"]}
+
+
+def write_evaluation(predictions: dict, run: dict, dataset_attrs: dict, out: dict) -> None:
+    """Metrics and predictions files of any estimator, network or classical."""
+    result = {
+        **run,
+        "nyquist": dataset_attrs["nyquist"],
+        **metrics.evaluate_predictions(predictions),
+    }
+    io.write_predictions(
+        out["predictions"], predictions, {**run, "frequency_unit": "cycles per window"}
+    )
+    io.write_json(out["metrics"], result)
+    for split, m in result["splits"].items():
+        print(
+            f"{split}: MAE {m['mae']:.4g}  RMSE {m['rmse']:.4g}  max {m['max_abs_error']:.4g}  collapsed {m['collapsed']}"
+        )
+
+
+def aggregate(config: dict, metrics_paths: list, out: dict) -> None:
+    """Write the runs table, the per-setup summary and the thread comparison."""
+    from sinefreq import aggregate as agg
+
+    runs = agg.runs_table(config, [io.read_json(p) for p in metrics_paths])
+    summary = agg.summary_table(runs)
+    thread = agg.thread_table(config, summary)
+    io.write_table(out["runs"], runs)
+    io.write_table(out["summary"], summary)
+    io.write_table(out["thread_csv"], thread)
+    with io.atomic_path(out["thread_md"]) as tmp:
+        tmp.write_text(agg.thread_markdown(thread))
+    print(agg.thread_markdown(thread))
+
+
+def _panel(run) -> str:
+    return f"{run.dataset} / {run.model}"
+
+
+def experiment_figures(config: dict, experiment: str, run_files: dict, out: dict) -> None:
+    """Predicted-vs-true and learning-curve figures of one experiment.
+
+    ``run_files`` maps each :class:`sinefreq.config.Run` of the experiment to its
+    ``predictions`` and ``history`` paths.
+    """
+    import pandas as pd
+
+    from sinefreq import plots
+
+    scatter, curves = {}, {}
+    for run, files in run_files.items():
+        predictions, attrs = io.read_predictions(files["predictions"])
+        nyquist = signals.nyquist(config["datasets"][run.dataset]["n_samples"])
+        scatter.setdefault(_panel(run), []).append(
+            {"seed": run.seed, "nyquist": nyquist, **predictions["test"]}
+        )
+        history = pd.read_csv(files["history"]).to_dict("list")
+        loss = config["models"][run.model].get("loss", "mean_squared_error")
+        curves.setdefault(_panel(run), []).append(
+            {"seed": run.seed, "history": history, "loss": loss}
+        )
+    plots.save(
+        plots.predicted_vs_true(scatter, f"{experiment}: held-out predictions"),
+        out["predicted_vs_true"],
+    )
+    plots.save(
+        plots.learning_curves(curves, f"{experiment}: learning curves"), out["learning_curves"]
+    )
+
+
+def sweep_figure(config: dict, experiment: str, summary_path, out_path) -> None:
+    """Error against the experiment's swept dataset label, with the thread's points."""
+    import pandas as pd
+
+    from sinefreq import plots, thread
+
+    exp = config["experiments"][experiment]
+    sweep = exp["sweep"]
+    summary = pd.read_csv(summary_path)
+    rows = summary[
+        summary["dataset"].isin(exp["datasets"]) & summary["model"].isin(exp["models"])
+    ].copy()
+    rows[sweep] = [config["datasets"][d]["labels"][sweep] for d in rows["dataset"]]
+    points = thread.A0_TRAIN_MAE if exp.get("thread") == "A0-lstm" and sweep == "max_freq" else None
+    plots.save(
+        plots.sweep_errors(rows, sweep, f"{experiment}: error against {sweep}", points), out_path
+    )
