@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Quick start, part 2: set up .venv and run every check: lint, format, workflow lint, tests.
+# Arguments go to pytest, e.g. `./test.sh -k config -x`.
+set -euo pipefail
+cd "$(dirname "$0")"
+dev/bootstrap.sh
+export PATH="$PWD/.venv/bin:$PATH"
+echo "== ruff" && ruff check . && ruff format --check .
+echo "== snakefmt" && snakefmt --check Snakefile rules
+echo "== snakemake --lint" && snakemake --lint --cores 1
+echo "== pytest" && pytest "$@"

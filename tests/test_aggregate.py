@@ -1,0 +1,90 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+from sinefreq import aggregate, thread
+
+CONFIG = {
+    "datasets": {
+        "a0_maxf10": {"labels": {"max_freq": 10}},
+        "a0_maxf12": {"labels": {"max_freq": 12}},
+    },
+    "experiments": {
+        "a0": {
+            "thread": "A0-lstm",
+            "datasets": ["a0_maxf10", "a0_maxf12"],
+            "models": ["m"],
+            "seeds": [0, 1, 2],
+        }
+    },
+}
+
+
+def metrics(dataset, seed, test_mae, diverged=False, collapsed=False):
+    split = {
+        "mae": test_mae,
+        "rmse": test_mae * 1.2,
+        "max_abs_error": 3 * test_mae,
+        "bias": 0.0,
+        "spread_ratio": 1.0,
+        "collapsed": collapsed,
+    }
+    return {
+        "dataset": dataset,
+        "model": "m",
+        "seed": seed,
+        "diverged": diverged,
+        "epochs_trained": 5,
+        "splits": {"train": {**split, "mae": test_mae / 2}, "test": split},
+    }
+
+
+@pytest.fixture
+def runs():
+    return aggregate.runs_table(
+        CONFIG,
+        [
+            metrics("a0_maxf10", 0, 1.0),
+            metrics("a0_maxf10", 1, 3.0, collapsed=True),
+            metrics("a0_maxf10", 2, np.nan, diverged=True),
+            metrics("a0_maxf12", 0, 2.0),
+            metrics("a0_maxf12", 1, 2.0),
+            metrics("a0_maxf12", 2, 2.0),
+        ],
+    )
+
+
+def test_one_row_per_run_with_its_experiments(runs):
+    assert len(runs) == 6
+    assert set(runs["experiments"]) == {"a0"}
+    assert list(runs.columns[:4]) == ["experiments", "dataset", "model", "seed"]
+
+
+def test_summary_counts_divergence_and_averages_the_rest(runs):
+    summary = aggregate.summary_table(runs).set_index("dataset")
+    row = summary.loc["a0_maxf10"]
+    assert (row["n_runs"], row["n_diverged"], row["n_collapsed"]) == (3, 1, 1)
+    assert row["test_mae_mean"] == pytest.approx(2.0)
+    assert row["test_mae_std"] == pytest.approx(np.std([1.0, 3.0], ddof=1))
+    assert summary.loc["a0_maxf12", "test_mae_std"] == 0
+
+
+def test_thread_table_sets_the_threads_number_beside_ours(runs):
+    table = aggregate.thread_table(CONFIG, aggregate.summary_table(runs))
+    first = table.iloc[0]
+    assert first["thread_mae"] == thread.A0_TRAIN_MAE[10]
+    assert first["train_mae_mean"] == pytest.approx(1.0)
+    assert first["diverged"] == "1/3" and first["collapsed"] == "1/3"
+    assert pd.isna(table.iloc[1]["thread_mae"])  # the thread never ran max_freq 12
+    text = aggregate.thread_markdown(table)
+    assert (
+        "| A0-lstm | a0_maxf10 | m |" in text
+        and "0.050" in text
+        and "1.000 ± 0.707 | 2.000 ± 1.414" in text
+    )
+
+
+def test_thread_reference_numbers():
+    assert thread.a2_lstm_heldout_mae() == pytest.approx(0.8807, abs=1e-4)
+    assert thread.thread_value("A0-lstm", 30) == 0.4067
+    assert thread.thread_value("Q-dense", None) is None
