@@ -1,0 +1,446 @@
+"""Classical single-tone frequency estimators, vectorised over a batch of series.
+
+Units follow the rest of the package: a series of ``N`` samples is
+``A * sin(f * t + phase) (+ offset) + noise`` with ``t = linspace(0, 2*pi, N)``, so the
+sample spacing is ``2*pi / (N - 1)`` and sample ``n`` sits at phase ``omega * n`` with
+``omega = 2*pi*f / (N - 1)`` rad/sample. Every estimator takes a float array of shape
+``(batch, N)`` (a 1-D array is one series) and returns a 1-D array of ``f`` in cycles per
+window, clipped to ``[0, (N - 1) / 2]`` (Nyquist).
+
+* :func:`fft_interp` - zero-padded FFT peak, refined with an exact two-sample (half-bin)
+  interpolator after analytically removing the negative-frequency image and the leakage of
+  the mean removal, so it is unbiased for real tones away from 0 and Nyquist.
+* :func:`nls` - the maximum-likelihood (nonlinear least squares) estimate for a tone with
+  unknown amplitude, phase and (optionally) offset, found by batched Gauss-Newton steps on
+  the concentrated cost, started from :func:`fft_interp`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+MIN_SAMPLES = 4
+
+# Below this |N * delta| (delta: distance of the half-angle to a multiple of pi) the closed
+# forms of the Dirichlet sums lose digits to cancellation; a Taylor series is exact enough.
+_TAYLOR_LIMIT = 1e-3
+
+
+def _as_batch(x) -> np.ndarray:
+    """Validate ``x`` and return it as a float64 array of shape ``(batch, N)``."""
+    arr = np.asarray(x)
+    if np.iscomplexobj(arr):
+        raise ValueError("x must be real-valued series, got a complex array")
+    if arr.ndim == 1:
+        arr = arr[None, :]
+    if arr.ndim != 2:
+        raise ValueError(
+            f"x must be a 1-D series or a 2-D array of shape (batch, N), got shape {arr.shape}"
+        )
+    if arr.shape[1] < MIN_SAMPLES:
+        raise ValueError(
+            f"each series needs at least {MIN_SAMPLES} samples, got N = {arr.shape[1]}"
+        )
+    try:
+        arr = arr.astype(np.float64, copy=False)
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"x must be numeric, got dtype {arr.dtype}") from err
+    if not np.isfinite(arr).all():
+        raise ValueError("x must contain only finite values (found NaN or inf)")
+    return arr
+
+
+def _check_pad(pad: int) -> int:
+    if int(pad) != pad or pad < 2 or pad % 2:
+        raise ValueError(f"pad must be an even integer >= 2, got {pad}")
+    return int(pad)
+
+
+def _to_cycles(omega: np.ndarray, n_samples: int) -> np.ndarray:
+    """rad/sample -> cycles per window, clipped to [0, Nyquist]."""
+    f = omega * (n_samples - 1) / (2.0 * np.pi)
+    return np.clip(f, 0.0, (n_samples - 1) / 2.0)
+
+
+def _pole_sign(h: np.ndarray, n_samples: int) -> np.ndarray:
+    """Sign of ``sin(N h) / sin(h)`` at the multiple of pi nearest ``h``: ``(-1)^(k (N-1))``."""
+    k = np.round(h / np.pi)
+    return np.where((k * (n_samples - 1)) % 2 == 0, 1.0, -1.0)
+
+
+def _kernel(h: np.ndarray, n_samples: int) -> np.ndarray:
+    """``g(h) = sin(N h) / sin(h) = sum_m cos(2 h m)`` over the centred index
+    ``m = n - (N - 1)/2``, with its limit ``+-N`` where ``sin(h) = 0``."""
+    sh = np.sin(h)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        g = np.sin(n_samples * h) / sh
+    pole = np.abs(sh) < 1e-13
+    if np.any(pole):
+        g = np.where(pole, n_samples * _pole_sign(h, n_samples), g)
+    return g
+
+
+def _kernel_derivatives(h: np.ndarray, n_samples: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`_kernel` and its first two derivatives in ``h``.
+
+    Near ``h = k*pi`` the closed forms lose digits to cancellation (and are 0/0 at it), so a
+    Taylor series in the distance ``delta`` to the pole replaces them there.
+    """
+    n = n_samples
+    sh, ch = np.sin(h), np.cos(h)
+    snh, cnh = np.sin(n * h), np.cos(n * h)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        g = snh / sh
+        g1 = (n * cnh * sh - snh * ch) / sh**2
+        g2 = (1.0 - n * n) * g - 2.0 * (ch / sh) * g1
+    small = n * np.abs(sh) < _TAYLOR_LIMIT
+    if np.any(small):
+        m = np.arange(n) - (n - 1) / 2.0
+        s2, s4 = np.sum(m**2), np.sum(m**4)
+        d = h - np.round(h / np.pi) * np.pi
+        sign = _pole_sign(h, n)
+        # sum cos(2 d m), its derivative -2 sum m sin(2 d m), and -4 sum m^2 cos(2 d m).
+        t0 = n - 2.0 * d**2 * s2 + (2.0 / 3.0) * d**4 * s4
+        t1 = -4.0 * d * s2 + (8.0 / 3.0) * d**3 * s4
+        t2 = -4.0 * s2 + 8.0 * d**2 * s4
+        g = np.where(small, sign * t0, g)
+        g1 = np.where(small, sign * t1, g1)
+        g2 = np.where(small, sign * t2, g2)
+    return g, g1, g2
+
+
+def _dirichlet_sums(v: np.ndarray, n_samples: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Closed forms of ``sum cos(v m)``, ``sum m sin(v m)`` and ``sum m^2 cos(v m)``.
+
+    ``m = n - (N - 1)/2`` is the centred sample index and ``v`` is in rad/sample.
+    """
+    g, g1, g2 = _kernel_derivatives(0.5 * v, n_samples)
+    return g, -0.5 * g1, -0.25 * g2
+
+
+def _dtft_kernel(u: np.ndarray, n_samples: int) -> np.ndarray:
+    """``W(u) = sum_{n=0}^{N-1} exp(-i u n)``, the DTFT of the rectangular window."""
+    g = _kernel(0.5 * u, n_samples)
+    p = 0.5 * (n_samples - 1) * u
+    out = np.empty(np.shape(u), dtype=np.complex128)
+    # Built from cos and sin: cheaper than a complex exp.
+    out.real = g * np.cos(p)
+    out.imag = -g * np.sin(p)
+    return out
+
+
+def _real_tone_amplitude(y: np.ndarray, tone: np.ndarray, image: np.ndarray) -> np.ndarray:
+    """Least-squares complex ``a`` with ``y ~ a * tone + conj(a) * image``.
+
+    All arrays have shape ``(2, batch)``: DTFT values at two frequencies of the data and of
+    the (demeaned) ``exp(+i w n)`` and ``exp(-i w n)`` components. The problem is real
+    linear in ``(Re a, Im a)``, so it is a closed-form 2x2 solve per series.
+    """
+    u = tone + image  # coefficient of Re(a)
+    q = 1j * (tone - image)  # coefficient of Im(a)
+    uu = np.sum(u.real**2 + u.imag**2, axis=0)
+    qq = np.sum(q.real**2 + q.imag**2, axis=0)
+    uq = np.sum(u.real * q.real + u.imag * q.imag, axis=0)
+    uy = np.sum(u.real * y.real + u.imag * y.imag, axis=0)
+    qy = np.sum(q.real * y.real + q.imag * y.imag, axis=0)
+    det = uu * qq - uq**2
+    # At 0 and Nyquist the real and imaginary parts are not separable; fall back to a = 0.
+    ok = det > 1e-12 * uu * qq
+    safe = np.where(ok, det, 1.0)
+    ar = np.where(ok, (qq * uy - uq * qy) / safe, 0.0)
+    ai = np.where(ok, (uu * qy - uq * uy) / safe, 0.0)
+    return ar + 1j * ai
+
+
+def _half_bin_offset(x_pos: np.ndarray, x_neg: np.ndarray, n_samples: int) -> np.ndarray:
+    """Exact frequency offset of a complex tone from two DTFT samples half a bin either side.
+
+    With ``X(+-) = DTFT at v_c +- pi/N`` of ``a exp(i omega n)``, ``z = exp(i (omega - v_c))``
+    solves ``z (cos(pi/N) + i R sin(pi/N)) = 1`` with ``R = (X+ + X-) / (X- - X+)``: the
+    noiseless form of the Aboutanios-Mulgrew interpolator without its small-angle bias.
+    Returns ``omega - v_c`` in rad/sample, kept within the half-bin bracket.
+    """
+    half = np.pi / n_samples
+    diff = x_neg - x_pos
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r = (x_pos + x_neg) / diff
+    r = np.where(np.abs(diff) > 0, r, 0.0)
+    eps = -np.angle(np.cos(half) + 1j * r * np.sin(half))
+    return np.clip(eps, -half, half)
+
+
+def _fft_interp_omega(x: np.ndarray, pad: int, n_iter: int) -> tuple[np.ndarray, np.ndarray]:
+    """The body of :func:`fft_interp`: the estimate and the periodogram's peak grid
+    frequency, both in rad/sample."""
+    batch, n = x.shape
+    n_fft = pad * n
+    spec = np.fft.rfft(x - x.mean(axis=1, keepdims=True), n=n_fft, axis=1)
+    step = pad // 2  # padded bins per half DFT bin
+    peak = np.clip(np.argmax(np.abs(spec), axis=1), step, n_fft // 2 - step)
+    rows = np.arange(batch)
+    y = np.stack([spec[rows, peak + step], spec[rows, peak - step]])  # (2, batch)
+    v_c = 2.0 * np.pi * peak / n_fft
+    v = v_c + np.array([[np.pi / n], [-np.pi / n]])  # the two half-bin frequencies
+    w_v = _dtft_kernel(v, n)
+
+    # First pass treats the peak as a lone complex tone. Each later pass subtracts the image
+    # (negative frequency) and mean-removal leakage predicted by the current estimate; that
+    # fixed-point map contracts slowly near 0 and Nyquist, so it is solved by secant steps.
+    def refine(omega: np.ndarray) -> np.ndarray:
+        w_minus = _dtft_kernel(-omega, n)  # n * (mean of exp(+i w n))
+        # DTFTs of the demeaned exp(+i w n) and exp(-i w n) at the two frequencies.
+        mean_leak = w_v * (w_minus / n)
+        tone = _dtft_kernel(v - omega, n) - mean_leak
+        image = _dtft_kernel(v + omega, n) - w_v * (np.conj(w_minus) / n)
+        a = _real_tone_amplitude(y, tone, image)
+        # Keep only a * W(v - w), the part the complex-tone interpolator is exact for.
+        peak_only = y + a * mean_leak - np.conj(a) * image
+        return v_c + _half_bin_offset(peak_only[0], peak_only[1], n)
+
+    lo = np.maximum(v_c - np.pi / n, 0.0)
+    hi = np.minimum(v_c + np.pi / n, np.pi)
+    w_prev = v_c + _half_bin_offset(y[0], y[1], n)
+    if n_iter == 0:
+        return np.clip(w_prev, 0.0, np.pi), v_c
+    r_prev = refine(w_prev) - w_prev
+    omega = np.clip(w_prev + r_prev, lo, hi)
+    for _ in range(n_iter - 1):
+        resid = refine(omega) - omega
+        slope = resid - r_prev
+        ok = np.abs(slope) > 1e-300
+        secant = omega - resid * (omega - w_prev) / np.where(ok, slope, 1.0)
+        w_next = np.clip(np.where(ok, secant, omega + resid), lo, hi)
+        w_prev, r_prev, omega = omega, resid, w_next
+    return np.clip(omega, 0.0, np.pi), v_c
+
+
+def fft_interp(x, *, pad: int = 4, n_iter: int = 4) -> np.ndarray:
+    """Interpolated-FFT frequency estimate, in cycles per window.
+
+    The series' mean is removed and its zero-padded periodogram (``pad * N`` points) locates
+    the peak to within ``1/(2 pad)`` DFT bin. The DTFT values half a bin either side of that
+    grid point (on the padded grid, so free) give the tone's offset through an exact
+    two-sample interpolator; ``n_iter`` fixed-point passes subtract the leakage of the
+    negative-frequency image and of the mean removal, predicted from the current estimate.
+    On noise-free series this is exact up to the fixed point's convergence (well below
+    1e-3 cycles away from 0 and Nyquist); in noise it is close to the Cramer-Rao bound.
+
+    Parameters
+    ----------
+    x : array of shape (batch, N) or (N,)
+        Real series sampled on ``t = linspace(0, 2*pi, N)``.
+    pad : int
+        Zero-padding factor, even and >= 2.
+    n_iter : int
+        Image-removal passes (each costs O(batch), not O(batch * N)).
+
+    Returns
+    -------
+    1-D array of frequencies in cycles per window, within ``[0, (N - 1) / 2]``.
+    """
+    pad = _check_pad(pad)
+    if n_iter < 0:
+        raise ValueError(f"n_iter must be >= 0, got {n_iter}")
+    arr = _as_batch(x)
+    if arr.shape[0] == 0:
+        return np.empty(0)
+    omega, _ = _fft_interp_omega(arr, pad, n_iter)
+    return _to_cycles(omega, arr.shape[1])
+
+
+@dataclass(frozen=True)
+class _Folded:
+    """A batch folded about the window centre, so that sums against ``cos(w m)`` and
+    ``sin(w m)`` (``m`` the centred index) need only the ``m > 0`` half of the samples.
+
+    ``even``/``odd`` are ``x(m) +- x(-m)`` for ``m > 0`` (cos is even, sin odd in ``m``);
+    ``centre`` is the ``m = 0`` sample (odd ``N``) and ``total`` the plain sum.
+    """
+
+    n: int
+    m: np.ndarray
+    even: np.ndarray
+    odd: np.ndarray
+    m_even: np.ndarray
+    m_odd: np.ndarray
+    centre: np.ndarray
+    total: np.ndarray
+
+    @classmethod
+    def of(cls, x: np.ndarray) -> _Folded:
+        n = x.shape[1]
+        half = n // 2
+        right = x[:, n - half :]
+        left = x[:, half - 1 :: -1]
+        m = np.arange(n - half, n) - (n - 1) / 2.0
+        even, odd = right + left, right - left
+        centre = x[:, half] if n % 2 else np.zeros(x.shape[0])
+        return cls(n, m, even, odd, even * m, odd * m, centre, x.sum(axis=1))
+
+    def take(self, rows: np.ndarray) -> _Folded:
+        """The same fold for a subset of the series."""
+        return replace(
+            self,
+            even=self.even[rows],
+            odd=self.odd[rows],
+            m_even=self.m_even[rows],
+            m_odd=self.m_odd[rows],
+            centre=self.centre[rows],
+            total=self.total[rows],
+        )
+
+
+def _gauss_newton(folded: _Folded, omega: np.ndarray, offset: bool):
+    """Concentrated NLS cost and Gauss-Newton step at ``omega`` (rad/sample), per series.
+
+    The model is ``alpha cos(w m) + beta sin(w m) (+ gamma)``; for fixed ``w`` the linear
+    parameters are solved exactly, so the cost is the energy of the projection
+    ``E(w) = y' P(w) y``, maximised by the MLE. With the centred index ``cos`` and ``sin``
+    are orthogonal and ``sin`` sums to 0, so the Gram matrix needs only closed-form sums.
+    The step is ``d'r / (d' (I - P) d)`` with ``d = dmodel/dw``; it vanishes exactly where
+    ``dE/dw = 2 d'r`` does.
+    """
+    n = folded.n
+    phase = omega[:, None] * folded.m
+    c = np.cos(phase)
+    s = np.sin(phase)
+    yc = np.einsum("ij,ij->i", folded.even, c) + folded.centre
+    ys = np.einsum("ij,ij->i", folded.odd, s)
+    myc = np.einsum("ij,ij->i", folded.m_odd, c)
+    mys = np.einsum("ij,ij->i", folded.m_even, s)
+
+    sum_c, sum_ms, _ = _dirichlet_sums(omega, n)
+    sum_c2, sum_ms2, sum_m2c2 = _dirichlet_sums(2.0 * omega, n)
+    # A tiny ridge keeps the solves finite at 0 and Nyquist, where cos or sin vanishes.
+    ridge = 1e-12 * n
+    cc = 0.5 * (n + sum_c2) + ridge
+    ss = 0.5 * (n - sum_c2) + ridge
+    beta = ys / ss
+    if offset:
+        det = np.maximum(cc * n - sum_c**2, ridge * n)
+        alpha = (n * yc - sum_c * folded.total) / det
+        gamma = (cc * folded.total - sum_c * yc) / det
+    else:
+        alpha = yc / cc
+        gamma = np.zeros_like(alpha)
+    energy = alpha * yc + beta * ys + gamma * folded.total
+
+    # Inner products of d = m (beta cos - alpha sin) with the data and the regressors.
+    cd = -0.5 * alpha * sum_ms2
+    sd = 0.5 * beta * sum_ms2
+    one_d = -alpha * sum_ms
+    s2 = n * (n * n - 1) / 12.0  # sum of m^2
+    dd = 0.5 * alpha**2 * (s2 - sum_m2c2) + 0.5 * beta**2 * (s2 + sum_m2c2)
+    yd = beta * myc - alpha * mys
+    rd = yd - (alpha * cd + beta * sd + gamma * one_d)
+    if offset:
+        proj = (n * cd**2 - 2.0 * sum_c * cd * one_d + cc * one_d**2) / det + sd**2 / ss
+    else:
+        proj = cd**2 / cc + sd**2 / ss
+    curvature = dd - proj
+    ok = curvature > 1e-14 * np.maximum(dd, 1e-300)
+    step = np.where(ok, rd / np.where(ok, curvature, 1.0), 0.0)
+    return energy, step
+
+
+def _nls_omega(
+    x: np.ndarray,
+    omega0: np.ndarray,
+    peak: np.ndarray,
+    offset: bool,
+    max_iter: int,
+    tol: float,
+) -> np.ndarray:
+    """Guarded Gauss-Newton ascent of the concentrated cost, in rad/sample.
+
+    Starts at ``omega0`` and stays within one DFT bin (``2 pi / N``) of ``peak``, the
+    periodogram's peak, i.e. inside its main lobe. A step that lowers the cost is halved.
+    """
+    n = x.shape[1]
+    lo = np.maximum(peak - 2.0 * np.pi / n, 0.0)
+    hi = np.minimum(peak + 2.0 * np.pi / n, np.pi)
+    omega = np.clip(omega0, lo, hi)
+    folded = _Folded.of(x)
+    energy, step = _gauss_newton(folded, omega, offset)
+    active = np.arange(x.shape[0])
+    stop = tol * np.pi / n
+    for _ in range(max_iter):
+        if active.size == 0:
+            break
+        sub = folded.take(active) if active.size < x.shape[0] else folded
+        w_old = omega[active]
+        w_new = np.clip(w_old + step[active], lo[active], hi[active])
+        e_new, s_new = _gauss_newton(sub, w_new, offset)
+        e_old = energy[active]
+        # Accept unless the projected energy drops beyond rounding; otherwise halve the step.
+        better = e_new >= e_old - 1e-12 * np.abs(e_old)
+        moved = np.abs(w_new - w_old)
+        omega[active] = np.where(better, w_new, w_old)
+        energy[active] = np.where(better, e_new, e_old)
+        step[active] = np.where(better, s_new, 0.5 * step[active])
+        done = np.where(better, moved < stop, np.abs(step[active]) < stop)
+        active = active[~done]
+    return omega
+
+
+def nls(
+    x,
+    *,
+    offset: bool = True,
+    max_iter: int = 30,
+    tol: float = 1e-10,
+    pad: int = 4,
+) -> np.ndarray:
+    """Maximum-likelihood (nonlinear least squares) frequency, in cycles per window.
+
+    Fits ``alpha cos(w n) + beta sin(w n) (+ gamma)`` with amplitude, phase and (when
+    ``offset``) a constant all unknown, which is the MLE in white Gaussian noise. For a
+    trial ``w`` the linear parameters are solved in closed form; the concentrated cost is
+    maximised by Gauss-Newton steps taken for all series at once, starting from
+    :func:`fft_interp`. A step that lowers the cost is halved, and ``w`` stays within one
+    DFT bin of the periodogram's peak (inside its main lobe) and within [0, Nyquist].
+
+    Parameters
+    ----------
+    x : array of shape (batch, N) or (N,)
+        Real series sampled on ``t = linspace(0, 2*pi, N)``.
+    offset : bool
+        Whether the model includes an unknown constant offset.
+    max_iter : int
+        Most Gauss-Newton (or halving) steps per series.
+    tol : float
+        Stop once a step moves ``w`` by less than ``tol`` half-bins (``tol * pi / N``).
+    pad : int
+        Zero-padding factor of the starting :func:`fft_interp`.
+
+    Returns
+    -------
+    1-D array of frequencies in cycles per window, within ``[0, (N - 1) / 2]``.
+    """
+    if max_iter < 0:
+        raise ValueError(f"max_iter must be >= 0, got {max_iter}")
+    if not tol > 0:
+        raise ValueError(f"tol must be > 0, got {tol}")
+    pad = _check_pad(pad)
+    arr = _as_batch(x)
+    if arr.shape[0] == 0:
+        return np.empty(0)
+    omega0, peak = _fft_interp_omega(arr, pad, n_iter=4)
+    return _to_cycles(_nls_omega(arr, omega0, peak, offset, max_iter, tol), arr.shape[1])
+
+
+ESTIMATORS: dict[str, Callable[..., np.ndarray]] = {"fft_interp": fft_interp, "nls": nls}
+
+
+def estimate(method: str, x, **kwargs) -> np.ndarray:
+    """Frequencies (cycles per window) of the series in ``x`` by the named estimator."""
+    try:
+        estimator = ESTIMATORS[method]
+    except KeyError:
+        raise ValueError(
+            f"unknown estimator {method!r}; allowed: {', '.join(sorted(ESTIMATORS))}"
+        ) from None
+    return estimator(x, **kwargs)

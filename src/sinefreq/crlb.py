@@ -1,0 +1,124 @@
+"""Cramer-Rao bounds on the frequency of one real tone in white Gaussian noise.
+
+The model is ``A * sin(f * t + phase) (+ offset)`` sampled on ``t = linspace(0, 2*pi, N)``
+with noise variance ``sigma^2`` and per-sample SNR ``A^2 / (2 sigma^2)`` (given in dB).
+Amplitude, phase (and optionally the offset) are unknown nuisance parameters. Frequencies
+are in cycles per window and variances in (cycles per window)^2.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+# Rows of (f, phase) pairs handled per chunk, times N, to bound the (chunk, N, p) temporaries.
+_CHUNK_ELEMENTS = 2_000_000
+# Nuisance Gram matrices worse conditioned than this are treated as singular.
+_MAX_CONDITION = 1e12
+
+
+def snr_linear(snr_db) -> np.ndarray:
+    """Per-sample SNR ``A^2 / (2 sigma^2)`` from dB to linear."""
+    return 10.0 ** (np.asarray(snr_db, dtype=float) / 10.0)
+
+
+def _check_n(n_samples: int) -> int:
+    n = int(n_samples)
+    if n != n_samples or n < 2:
+        raise ValueError(f"n_samples must be an integer >= 2, got {n_samples!r}")
+    return n
+
+
+def _unit_snr_bound(f: np.ndarray, phase: np.ndarray, n: int, offset: bool) -> np.ndarray:
+    """Bound on var(f) for A = 1 and SNR = 1 (sigma^2 = 1/2), for flat arrays f, phase.
+
+    Inverse of the ``ff`` entry of the Fisher matrix, via the Schur complement
+    ``J_f' J_f - J_f' J_n (J_n' J_n)^-1 J_n' J_f`` of the nuisance columns ``J_n``. Time is
+    measured from the window centre, which re-parametrises only the phase (a triangular,
+    unit-diagonal change of variables), so the bound on ``f`` is unchanged and the Gram
+    matrix is better conditioned.
+    """
+    t = np.linspace(0.0, 2.0 * np.pi, n)
+    tc = t - np.pi
+    arg = f[:, None] * t + phase[:, None]
+    cos, sin = np.cos(arg), np.sin(arg)
+    d_f = tc * cos  # d/df at fixed centre phase
+    nuisance = [sin, cos]  # d/dA and d/dphase (A = 1)
+    if offset:
+        nuisance.append(np.ones_like(sin))
+    jn = np.stack(nuisance, axis=-1)  # (k, N, p)
+    gram = np.einsum("knp,knq->kpq", jn, jn)
+    cross = np.einsum("knp,kn->kp", jn, d_f)
+    ff = np.einsum("kn,kn->k", d_f, d_f)
+    # At f = 0 or Nyquist the sin and cos columns coincide: amplitude and phase are not
+    # identifiable, the Fisher matrix is singular and no finite bound exists (the bound
+    # diverges as f approaches those points). Flag them by the nuisance block's condition.
+    singular = np.linalg.cond(gram) > _MAX_CONDITION
+    gram[singular] = np.eye(gram.shape[-1])
+    coef = np.linalg.solve(gram, cross[..., None])[..., 0]
+    info = ff - np.einsum("kp,kp->k", cross, coef)
+    info[singular] = 0.0
+    sigma2 = 0.5  # A = 1, SNR = A^2 / (2 sigma^2) = 1
+    ok = info > 1e-12 * ff
+    return np.where(ok, sigma2 / np.where(ok, info, 1.0), np.inf)
+
+
+def crlb_exact(f, n_samples: int, snr_db, phase=0.0, offset: bool = False) -> np.ndarray:
+    """Exact Cramer-Rao bound on the variance of ``f``, in (cycles per window)^2.
+
+    Inverts the Fisher information of ``(f, A, phase[, offset])`` built from the model's
+    derivatives on ``t = linspace(0, 2*pi, N)``. It depends on ``f`` and ``phase`` through
+    the leakage of the negative-frequency image (and of the offset), and grows sharply near
+    0 and Nyquist ``(N - 1)/2``; away from them it approaches :func:`crlb_asymptotic`.
+
+    ``f``, ``phase`` (radians) and ``snr_db`` broadcast against each other; the result has
+    their broadcast shape (a NumPy scalar for scalar inputs). Infinite where the frequency
+    is not identifiable.
+    """
+    n = _check_n(n_samples)
+    f_arr, ph_arr, snr = np.broadcast_arrays(
+        np.asarray(f, dtype=float), np.asarray(phase, dtype=float), snr_linear(snr_db)
+    )
+    if not (np.isfinite(f_arr).all() and np.isfinite(ph_arr).all()):
+        raise ValueError("f and phase must be finite")
+    flat_f, flat_ph = f_arr.ravel(), ph_arr.ravel()
+    out = np.empty(flat_f.size)
+    chunk = max(1, _CHUNK_ELEMENTS // n)
+    for start in range(0, flat_f.size, chunk):
+        sl = slice(start, start + chunk)
+        out[sl] = _unit_snr_bound(flat_f[sl], flat_ph[sl], n, offset)
+    with np.errstate(divide="ignore"):
+        return (out.reshape(f_arr.shape) / snr)[()]
+
+
+def crlb_asymptotic(n_samples: int, snr_db) -> np.ndarray:
+    """Large-N bound ``12 / (SNR N (N^2 - 1))`` rad^2/sample^2, in (cycles per window)^2.
+
+    Independent of ``f`` and phase; the conversion factor is ``((N - 1) / (2 pi))^2``.
+    """
+    n = _check_n(n_samples)
+    var_omega = 12.0 / (snr_linear(snr_db) * n * (n * n - 1.0))
+    return (var_omega * ((n - 1) / (2.0 * np.pi)) ** 2)[()]
+
+
+def crlb_rmse(f, n_samples: int, snr_db, phase=0.0, offset: bool = False) -> np.ndarray:
+    """Square root of :func:`crlb_exact`: the bound on RMSE, in cycles per window."""
+    return np.sqrt(crlb_exact(f, n_samples, snr_db, phase=phase, offset=offset))
+
+
+def crlb_mean_rmse(f, n_samples: int, snr_db, phase=0.0, offset: bool = False) -> float:
+    """Bound on the RMSE over a set of ``(f, phase)`` pairs, in cycles per window.
+
+    The mean of the per-pair variance bounds, then the square root: the quantity to compare
+    with an RMSE pooled over the same test set. ``snr_db`` must be a scalar here.
+    """
+    if np.ndim(snr_db) != 0:
+        raise ValueError("crlb_mean_rmse takes a scalar snr_db")
+    var = crlb_exact(f, n_samples, snr_db, phase=phase, offset=offset)
+    return float(np.sqrt(np.mean(var)))
+
+
+def db_above_bound(rmse, bound_rmse) -> np.ndarray:
+    """How far an RMSE lies above a bound's RMSE, in dB: ``20 log10(rmse / bound_rmse)``."""
+    return (20.0 * np.log10(np.asarray(rmse, dtype=float) / np.asarray(bound_rmse, dtype=float)))[
+        ()
+    ]
