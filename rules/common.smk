@@ -22,7 +22,7 @@ from sinefreq import config as study  # noqa: E402
 from sinefreq import models as registry  # noqa: E402
 
 try:
-    study.check(config)
+    study.prepare(config)
 except study.ConfigError as err:
     raise WorkflowError(str(err)) from None
 
@@ -34,6 +34,7 @@ wildcard_constraints:
     dataset="|".join(map(re.escape, config["datasets"])) or "^$",
     model="|".join(map(re.escape, config["models"])) or "^$",
     experiment="|".join(map(re.escape, config["experiments"])) or "^$",
+    method="|".join(map(re.escape, config["classical"])) or "^$",
     seed=r"\d+",
 
 
@@ -71,7 +72,7 @@ def all_outputs():
         *expand(
             "results/figures/{experiment}/{figure}.png",
             experiment=config["experiments"],
-            figure=["predicted_vs_true", "learning_curves"],
+            figure=["predicted_vs_true", "learning_curves", "error_vs_frequency"],
         ),
         *sweep_figures(),
     ]

@@ -25,6 +25,12 @@ rule evaluate:
 rule aggregate:
     input:
         metrics=run_files(RUNS, "metrics.json"),
+        classical=expand(
+            "results/classical/{dataset}/{method}/metrics.json",
+            dataset=config["datasets"],
+            method=config["classical"],
+        ),
+        bounds=expand("results/bounds/{dataset}.json", dataset=config["datasets"]),
     output:
         runs=report("results/runs.csv", category="Tables", labels={"table": "runs"}),
         summary=report(
@@ -42,6 +48,8 @@ rule aggregate:
         ENV
     params:
         experiments=config["experiments"],
-        code=source_fingerprint("sinefreq.aggregate", "sinefreq.thread"),
+        code=source_fingerprint(
+            "sinefreq.aggregate", "sinefreq.thread", "sinefreq.crlb"
+        ),
     script:
         "../scripts/aggregate.py"

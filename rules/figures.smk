@@ -41,6 +41,11 @@ rule sweep_figure:
         ),
     log:
         "logs/figures/{experiment}_error_vs_{sweep}.log",
+    wildcard_constraints:
+        sweep="|".join(
+            {e["sweep"] for e in config["experiments"].values() if "sweep" in e}
+        )
+        or "^$",
     conda:
         ENV
     params:
@@ -48,3 +53,30 @@ rule sweep_figure:
         code=source_fingerprint("sinefreq.plots"),
     script:
         "../scripts/sweep_figure.py"
+
+
+rule frequency_figure:
+    input:
+        lambda w: run_files(runs_of(w.experiment), "metrics.json"),
+        lambda w: expand(
+            "results/classical/{dataset}/{method}/metrics.json",
+            dataset=config["experiments"][w.experiment]["datasets"],
+            method=config["classical"],
+        ),
+    output:
+        report(
+            "results/figures/{experiment}/error_vs_frequency.png",
+            caption="../report/error_vs_frequency.rst",
+            category="Figures",
+            subcategory="{experiment}",
+            labels={"experiment": "{experiment}", "figure": "error vs frequency"},
+        ),
+    log:
+        "logs/figures/{experiment}_error_vs_frequency.log",
+    conda:
+        ENV
+    params:
+        experiment=lambda w: config["experiments"][w.experiment],
+        code=source_fingerprint("sinefreq.plots"),
+    script:
+        "../scripts/frequency_figure.py"

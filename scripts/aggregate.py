@@ -3,4 +3,9 @@
 from sinefreq import steps
 
 with steps.logged(snakemake.log[0]):
-    steps.aggregate(snakemake.config, snakemake.input.metrics, dict(snakemake.output.items()))
+    steps.aggregate(
+        snakemake.config,
+        [*snakemake.input.metrics, *snakemake.input.classical],
+        snakemake.input.bounds,
+        dict(snakemake.output.items()),
+    )

@@ -38,9 +38,20 @@ def root():
     return ROOT
 
 
+def prepared_config(name):
+    """A shipped config as the workflow sees it: validated, defaults filled, SNR lists expanded."""
+    from snakemake.utils import validate
+
+    from sinefreq import config as study
+
+    cfg = load_yaml(ROOT / "config" / name)
+    validate(cfg, str(ROOT / "config" / "schema.yaml"))
+    return study.prepare(cfg)
+
+
 @pytest.fixture(scope="session")
 def default_config():
-    return load_yaml(ROOT / "config" / "config.yaml")
+    return prepared_config("config.yaml")
 
 
 @pytest.fixture(scope="session")

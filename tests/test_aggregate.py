@@ -20,7 +20,9 @@ CONFIG = {
 }
 
 
-def metrics(dataset, seed, test_mae, diverged=False, collapsed=False):
+def metrics(
+    dataset, seed, test_mae, diverged=False, collapsed=False, estimator="network", model="m"
+):
     split = {
         "mae": test_mae,
         "rmse": test_mae * 1.2,
@@ -31,7 +33,8 @@ def metrics(dataset, seed, test_mae, diverged=False, collapsed=False):
     }
     return {
         "dataset": dataset,
-        "model": "m",
+        "model": model,
+        "estimator": estimator,
         "seed": seed,
         "diverged": diverged,
         "epochs_trained": 5,
@@ -44,6 +47,7 @@ def runs():
     return aggregate.runs_table(
         CONFIG,
         [
+            metrics("a0_maxf12", 0, 0.1, estimator="classical", model="nls"),
             metrics("a0_maxf10", 0, 1.0),
             metrics("a0_maxf10", 1, 3.0, collapsed=True),
             metrics("a0_maxf10", 2, np.nan, diverged=True),
@@ -51,12 +55,26 @@ def runs():
             metrics("a0_maxf12", 1, 2.0),
             metrics("a0_maxf12", 2, 2.0),
         ],
+        BOUNDS,
     )
 
 
+BOUNDS = {
+    "a0_maxf10": {"splits": {"test": {"crlb_rmse": None}}},
+    "a0_maxf12": {"splits": {"test": {"crlb_rmse": 0.12}}},
+}
+
+
 def test_one_row_per_run_with_its_experiments(runs):
-    assert len(runs) == 6
-    assert set(runs["experiments"]) == {"a0"}
+    assert len(runs) == 7
+    assert list(runs["experiments"]) == ["a0"] * 6 + [""]  # sorted: model "m" before "nls"
+
+
+def test_efficiency_is_db_above_the_bound_on_noisy_data(runs):
+    noisy = runs[runs["dataset"] == "a0_maxf12"].set_index("model")
+    assert noisy.loc["nls", "test_db_above_crlb"] == pytest.approx(0.0)
+    assert noisy.loc["m", "test_db_above_crlb"].iloc[0] == pytest.approx(20 * np.log10(2.4 / 0.12))
+    assert runs[runs["dataset"] == "a0_maxf10"]["test_db_above_crlb"].isna().all()
     assert list(runs.columns[:4]) == ["experiments", "dataset", "model", "seed"]
 
 
@@ -66,11 +84,13 @@ def test_summary_counts_divergence_and_averages_the_rest(runs):
     assert (row["n_runs"], row["n_diverged"], row["n_collapsed"]) == (3, 1, 1)
     assert row["test_mae_mean"] == pytest.approx(2.0)
     assert row["test_mae_std"] == pytest.approx(np.std([1.0, 3.0], ddof=1))
-    assert summary.loc["a0_maxf12", "test_mae_std"] == 0
+    networks = summary[summary["estimator"] == "network"]
+    assert networks.loc["a0_maxf12", "test_mae_std"] == 0
 
 
 def test_thread_table_sets_the_threads_number_beside_ours(runs):
     table = aggregate.thread_table(CONFIG, aggregate.summary_table(runs))
+    assert len(table) == 2  # networks of thread experiments only
     first = table.iloc[0]
     assert first["thread_mae"] == thread.A0_TRAIN_MAE[10]
     assert first["train_mae_mean"] == pytest.approx(1.0)

@@ -18,8 +18,7 @@ TEST_CONFIG = load_yaml(ROOT / "config" / "test.yaml")
 def validated(cfg, schema_path):
     cfg = copy.deepcopy(cfg)
     validate(cfg, str(schema_path))
-    study.check(cfg)
-    return cfg
+    return study.prepare(cfg)
 
 
 def test_shipped_configs_are_valid(default_config, schema_path):
@@ -60,7 +59,7 @@ SCHEMA_ERRORS = [
     ("datasets.tiny_a0_f5.n_samples", 2, r"2 is less than the minimum of 4"),
     ("datasets.tiny_a0_f5.seed", DELETE, r"'seed' is a required property"),
     ("datasets.tiny_a0_f5.train.frequencies", {"range": [1, 4]}, r"'range' was unexpected"),
-    ("datasets.tiny_a0_f5.snr_db", "loud", r"'loud' is not of type 'number', 'null'"),
+    ("datasets.tiny_a0_f5.snr_db", "loud", r"'loud' is not of type 'number', 'null', 'array'"),
     ("experiments.sweep.seeds", [], r"\[\] should be non-empty"),
     ("experiments.sweep.thread", "A3-lstm", r"'A3-lstm' is not one of"),
     ("experiments", {}, r"{} should be non-empty"),
@@ -91,9 +90,10 @@ CHECK_ERRORS = [
     ),
     (
         "experiments.sweep.datasets",
-        ["tiny_partition"],
-        r"experiments.sweep.sweep is 'max_freq' but datasets tiny_partition have no labels.max_freq",
+        ["tiny_noise"],
+        r"experiments.sweep.sweep is 'max_freq' but datasets tiny_noise_snr0dB, tiny_noise_snr20dB have no labels.max_freq",
     ),
+    ("classical", {"music": {}}, r"classical.music: unknown estimator; known: fft_interp, nls"),
     (
         "datasets.tiny_a0_f5.train.frequencies",
         {"integers": [1, 16]},
@@ -101,9 +101,9 @@ CHECK_ERRORS = [
         r"lower it or set datasets.tiny_a0_f5.allow_aliasing: true",
     ),
     (
-        "datasets.tiny_partition.train",
+        "datasets.tiny_noise.train",
         {"frequencies": {"integers": [1, 2]}},
-        r"datasets.tiny_partition: give either 'train'",
+        r"datasets.tiny_noise_snr0dB: give either 'train'",
     ),
 ]
 
@@ -120,11 +120,22 @@ def test_aliasing_is_allowed_when_the_dataset_says_so(schema_path):
     validated(cfg, schema_path)
 
 
-def test_runs_are_unique_and_sorted():
-    runs = study.runs(TEST_CONFIG)
-    assert len(runs) == len(set(runs)) == 2 * 1 * 2 + 1 * 2 * 1
+def test_runs_are_unique_and_sorted(schema_path):
+    runs = study.runs(validated(TEST_CONFIG, schema_path))
+    assert len(runs) == len(set(runs)) == 2 * 1 * 2 + 2 * 2 * 1
     assert runs == sorted(runs)
     assert runs[0].path == "tiny_a0_f5/tiny_lstm/seed0"
+
+
+def test_snr_list_becomes_one_labelled_dataset_per_level(schema_path):
+    cfg = validated(TEST_CONFIG, schema_path)
+    assert "tiny_noise" not in cfg["datasets"]
+    for level in (0, 20):
+        spec = cfg["datasets"][f"tiny_noise_snr{level}dB"]
+        assert spec["snr_db"] == level and spec["labels"] == {"snr_db": level}
+        assert spec["n_samples"] == 32 and spec["seed"] == 4
+    assert cfg["experiments"]["noise"]["datasets"] == ["tiny_noise_snr0dB", "tiny_noise_snr20dB"]
+    assert cfg["classical"] == {"fft_interp": {}, "nls": {"offset": False}}
 
 
 @pytest.mark.parametrize(

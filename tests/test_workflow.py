@@ -11,7 +11,7 @@ import pytest
 
 from sinefreq import config as study
 
-from .conftest import ROOT, load_yaml, run_snakemake
+from .conftest import ROOT, prepared_config, run_snakemake
 
 
 def planned_jobs(output: str) -> Counter:
@@ -32,9 +32,9 @@ def test_default_study_plan(tmp_path, default_config):
     )
     jobs = planned_jobs(proc.stdout)
     runs = study.runs(default_config)
-    assert (
-        len(runs) == 45
-    )  # 6 setups x 3 seeds; answer 0 over 8 max_freq values, answer 1 on 3 datasets
+    # The thread: 6 setups x 3 seeds, answer 0 over 8 max_freq values, answer 1 on 3
+    # datasets; the noise sweep: 9 SNR levels x 2 networks x 3 seeds.
+    assert len(runs) == (1 + 1 + 8 + 3 + 1 + 1) * 3 + 9 * 2 * 3
     assert {r.model for r in runs} == {
         "q_dense",
         "q_lstm",
@@ -44,8 +44,13 @@ def test_default_study_plan(tmp_path, default_config):
         "a2_dnn",
     }
     assert all(len([r for r in runs if (r.dataset, r.model) == (d, m)]) >= 3 for d, m, _ in runs)
+    n_datasets = len(default_config["datasets"])
+    assert n_datasets == 12 + 9
     assert jobs == Counter(
-        dataset=len(default_config["datasets"]),
+        dataset=n_datasets,
+        bound=n_datasets,
+        classical=n_datasets * len(default_config["classical"]),
+        frequency_figure=len(default_config["experiments"]),
         train=len(runs),
         evaluate=len(runs),
         aggregate=1,
@@ -67,7 +72,7 @@ def tiny_study(tmp_path_factory):
         "--directory",
         str(workdir),
     )
-    return workdir, load_yaml(ROOT / "config" / "test.yaml")
+    return workdir, prepared_config("test.yaml")
 
 
 @pytest.mark.slow
@@ -95,12 +100,34 @@ def test_tiny_study_writes_every_run(tiny_study):
 def test_tiny_study_tables(tiny_study):
     workdir, cfg = tiny_study
     runs = pd.read_csv(workdir / "results" / "runs.csv")
-    assert len(runs) == len(study.runs(cfg))
+    assert (runs["estimator"] == "network").sum() == len(study.runs(cfg))
+    assert (runs["estimator"] == "classical").sum() == len(cfg["datasets"]) * len(cfg["classical"])
     summary = pd.read_csv(workdir / "results" / "summary.csv")
-    assert len(summary) == len({(r.dataset, r.model) for r in study.runs(cfg)})
+    networks = summary[summary["estimator"] == "network"]
+    assert len(networks) == len({(r.dataset, r.model) for r in study.runs(cfg)})
     assert (summary["n_runs"] >= 1).all() and (summary["test_mae_mean"] > 0).all()
     thread_md = (workdir / "results" / "thread_comparison.md").read_text()
-    assert thread_md.count("\n") == 2 + len(summary)
+    assert thread_md.count("\n") == 2 + len(networks)
+
+
+@pytest.mark.slow
+def test_tiny_study_classical_estimators_and_bounds(tiny_study):
+    workdir, cfg = tiny_study
+    summary = pd.read_csv(workdir / "results" / "summary.csv").set_index(["dataset", "model"])
+    for dataset, spec in cfg["datasets"].items():
+        bound = json.loads((workdir / "results" / "bounds" / f"{dataset}.json").read_text())
+        for method in cfg["classical"]:
+            metrics = json.loads(
+                (workdir / "results" / "classical" / dataset / method / "metrics.json").read_text()
+            )
+            assert metrics["estimator"] == "classical" and metrics["splits"]["test"]["n"] > 0
+            row = summary.loc[(dataset, method)]
+            if spec["snr_db"] is None:
+                assert bound["splits"]["test"]["crlb_rmse"] is None
+                assert row["test_mae_mean"] < 1e-3  # clean series: exact up to interpolation
+            else:
+                assert bound["splits"]["test"]["crlb_rmse"] > 0
+                assert np.isfinite(row["test_db_above_crlb_mean"])
 
 
 @pytest.mark.slow
@@ -111,11 +138,9 @@ def test_tiny_study_figures_and_no_partial_files(tiny_study):
         for p in (workdir / "results" / "figures").rglob("*.png")
     )
     assert figures == [
-        "dense/learning_curves.png",
-        "dense/predicted_vs_true.png",
-        "sweep/error_vs_max_freq.png",
-        "sweep/learning_curves.png",
-        "sweep/predicted_vs_true.png",
+        f"{experiment}/{figure}.png"
+        for experiment, extra in (("noise", "error_vs_snr_db"), ("sweep", "error_vs_max_freq"))
+        for figure in sorted(["error_vs_frequency", extra, "learning_curves", "predicted_vs_true"])
     ]
     for png in (workdir / "results" / "figures").rglob("*.png"):
         assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 10_000

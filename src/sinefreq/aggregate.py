@@ -5,16 +5,24 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sinefreq import thread
+from sinefreq import crlb, thread
 from sinefreq.config import Run, experiment_runs
 
 RUN_METRICS = ("mae", "rmse", "max_abs_error", "bias", "spread_ratio")
-SUMMARY_METRICS = ("train_mae", "test_mae", "test_rmse", "test_max_abs_error", "test_bias")
+SUMMARY_METRICS = (
+    "train_mae",
+    "test_mae",
+    "test_rmse",
+    "test_max_abs_error",
+    "test_bias",
+    "test_crlb_rmse",
+    "test_db_above_crlb",
+)
 
 
 def run_row(metrics: dict) -> dict:
     """Flatten one run's metrics.json into a table row."""
-    row = {key: metrics[key] for key in ("dataset", "model", "seed", "diverged")}
+    row = {key: metrics[key] for key in ("dataset", "model", "seed", "estimator", "diverged")}
     row["epochs_trained"] = metrics.get("epochs_trained")
     for split, values in metrics["splits"].items():
         row.update({f"{split}_{key}": values[key] for key in RUN_METRICS})
@@ -22,9 +30,14 @@ def run_row(metrics: dict) -> dict:
     return row
 
 
-def runs_table(config: dict, metrics: list[dict]) -> pd.DataFrame:
-    """One row per run, with the experiments that ask for it."""
+def runs_table(config: dict, metrics: list[dict], bounds: dict[str, dict]) -> pd.DataFrame:
+    """One row per run (network or classical estimator), with the experiments that ask
+    for it and, on noisy data, the Cramer-Rao bound of its test split and how far above
+    it the run's RMSE lies (dB). ``bounds`` maps dataset -> its bounds file's content."""
     table = pd.DataFrame([run_row(m) for m in metrics])
+    bound = (bounds[d]["splits"]["test"]["crlb_rmse"] for d in table["dataset"])
+    table["test_crlb_rmse"] = [np.nan if b is None else b for b in bound]
+    table["test_db_above_crlb"] = crlb.db_above_bound(table["test_rmse"], table["test_crlb_rmse"])
     membership = {}
     for name in config["experiments"]:
         for run in experiment_runs(config, name):
@@ -32,7 +45,7 @@ def runs_table(config: dict, metrics: list[dict]) -> pd.DataFrame:
     table.insert(
         0,
         "experiments",
-        [";".join(membership[Run(r.dataset, r.model, r.seed)]) for r in table.itertuples()],
+        [";".join(membership.get(Run(r.dataset, r.model, r.seed), [])) for r in table.itertuples()],
     )
     return table.sort_values(["dataset", "model", "seed"]).reset_index(drop=True)
 
@@ -47,6 +60,7 @@ def summary_table(runs: pd.DataFrame) -> pd.DataFrame:
             "experiments": group["experiments"].iloc[0],
             "dataset": dataset,
             "model": model,
+            "estimator": group["estimator"].iloc[0],
             "n_runs": len(group),
             "n_diverged": int(group["diverged"].sum()),
             "n_collapsed": int(group["test_collapsed"].sum()),

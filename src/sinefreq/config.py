@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from sinefreq import models, signals
+from sinefreq import classical, models, signals
 
 
 class ConfigError(ValueError):
@@ -27,9 +27,49 @@ class Run(NamedTuple):
         return f"{self.dataset}/{self.model}/seed{self.seed}"
 
 
+def prepare(config: dict) -> dict:
+    """Expand SNR lists into datasets, then :func:`check`; returns ``config``, modified."""
+    expand_snr_levels(config)
+    check(config)
+    return config
+
+
+def snr_dataset_name(name: str, snr_db: float) -> str:
+    return f"{name}_snr{snr_db:g}dB"
+
+
+def expand_snr_levels(config: dict) -> None:
+    """Replace each dataset whose ``snr_db`` is a list by one dataset per level.
+
+    ``noise`` with ``snr_db: [0, 10]`` becomes ``noise_snr0dB`` and ``noise_snr10dB``,
+    each labelled with its ``snr_db``; experiments that name ``noise`` get all levels.
+    Modifies ``config`` in place (Snakemake's config, which the jobs also see).
+    """
+    expanded, levels_of = {}, {}
+    for name, spec in config["datasets"].items():
+        levels = spec.get("snr_db")
+        if not isinstance(levels, list):
+            expanded[name] = spec
+            continue
+        levels_of[name] = []
+        for level in levels:
+            level_name = snr_dataset_name(name, level)
+            labels = {**spec.get("labels", {}), "snr_db": level}
+            expanded[level_name] = {**spec, "snr_db": level, "labels": labels}
+            levels_of[name].append(level_name)
+    config["datasets"] = expanded
+    for exp in config["experiments"].values():
+        exp["datasets"] = [d for name in exp["datasets"] for d in levels_of.get(name, [name])]
+
+
 def check(config: dict) -> None:
     """Raise :class:`ConfigError` listing every problem found in ``config``."""
-    problems = [*_dataset_problems(config), *_model_problems(config), *_experiment_problems(config)]
+    problems = [
+        *_dataset_problems(config),
+        *_model_problems(config),
+        *_experiment_problems(config),
+        *_classical_problems(config),
+    ]
     if problems:
         raise ConfigError("invalid config:\n  - " + "\n  - ".join(problems))
 
@@ -68,6 +108,15 @@ def _model_problems(config: dict) -> list[str]:
         except ValueError as err:
             problems.append(f"models.{name}: {err}")
     return problems
+
+
+def _classical_problems(config: dict) -> list[str]:
+    known = ", ".join(sorted(classical.ESTIMATORS))
+    return [
+        f"classical.{name}: unknown estimator; known: {known}"
+        for name in config.get("classical", {})
+        if name not in classical.ESTIMATORS
+    ]
 
 
 def _experiment_problems(config: dict) -> list[str]:

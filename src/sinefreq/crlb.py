@@ -122,3 +122,19 @@ def db_above_bound(rmse, bound_rmse) -> np.ndarray:
     return (20.0 * np.log10(np.asarray(rmse, dtype=float) / np.asarray(bound_rmse, dtype=float)))[
         ()
     ]
+
+
+def split_bound(split: dict, n_samples: int, snr_db: float | None) -> dict:
+    """Bounds for one split of a dataset (arrays ``y``, ``time_offset``, ``phase``).
+
+    A series ``A sin(f (t + o) + phase)`` has phase ``f o + phase`` at ``t = 0``; the
+    amplitude does not matter since every series has the same SNR. Clean data (``snr_db``
+    None) have no bound: any consistent estimator can be exact.
+    """
+    if snr_db is None:
+        return {"crlb_rmse": None, "asymptotic_rmse": None}
+    start_phase = split["y"] * split["time_offset"] + split["phase"]
+    return {
+        "crlb_rmse": crlb_mean_rmse(split["y"], n_samples, snr_db, phase=start_phase),
+        "asymptotic_rmse": float(np.sqrt(crlb_asymptotic(n_samples, snr_db))),
+    }

@@ -119,3 +119,60 @@ def sweep_errors(summary, sweep: str, title: str, thread_points: dict[float, flo
     ax.legend(fontsize=8)
     fig.tight_layout()
     return fig
+
+
+def snr_sweep(rows, title: str):
+    """Test RMSE against SNR on log axes: each network (mean and std over seeds), each
+    classical estimator, and the Cramer-Rao bound (exact, averaged over the test set).
+
+    ``rows`` has one row per (dataset, model) with ``snr_db``, ``estimator``,
+    ``test_rmse_{mean,std}`` and ``test_crlb_rmse_mean``.
+    """
+    fig, ax = plt.subplots(figsize=(6.8, 4.8))
+    rows = rows.sort_values("snr_db")
+    for i, (model, group) in enumerate(rows.groupby("model", sort=True)):
+        classical = group["estimator"].iloc[0] == "classical"
+        ax.errorbar(
+            group["snr_db"],
+            group["test_rmse_mean"],
+            yerr=None if classical else group["test_rmse_std"].fillna(0),
+            fmt="s--" if classical else "o-",
+            color=f"C{i}",
+            capsize=3,
+            label=f"{model} ({'classical' if classical else 'network'})",
+        )
+    bound = rows.drop_duplicates("dataset")
+    ax.plot(bound["snr_db"], bound["test_crlb_rmse_mean"], "k-", lw=2, label="Cramer-Rao bound")
+    ax.set(
+        xlabel="SNR (dB)",
+        ylabel=f"RMSE on held-out series ({FREQ_UNIT})",
+        yscale="log",
+        title=title,
+    )
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def error_vs_frequency(panels: dict[str, dict], title: str):
+    """Held-out RMSE against true frequency, one panel per dataset, one line per
+    estimator, with Nyquist marked. Each panel: ``{"nyquist", "estimators": {name:
+    [by_frequency rows of each run]}}``; a network's runs (seeds) are averaged."""
+    fig, axes = _grid(len(panels), width=4.6)
+    for ax, (dataset, panel) in zip(axes, panels.items(), strict=False):
+        for i, (name, runs) in enumerate(sorted(panel["estimators"].items())):
+            freq = np.array([r["frequency"] for r in runs[0]])
+            rmse = np.sqrt(np.mean([[r["rmse"] ** 2 for r in run] for run in runs], axis=0))
+            ax.plot(freq, np.maximum(rmse, 1e-12), "o-", ms=3, color=f"C{i}", label=name)
+        ax.axvline(panel["nyquist"], color="tab:red", ls=":", label=f"Nyquist {panel['nyquist']:g}")
+        ax.set(
+            title=dataset,
+            xlabel=f"true frequency ({FREQ_UNIT})",
+            ylabel=f"RMSE ({FREQ_UNIT})",
+            yscale="log",
+        )
+        ax.title.set_fontsize(9)
+    axes[0].legend(fontsize=7)
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig

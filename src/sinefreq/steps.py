@@ -120,6 +120,45 @@ def evaluate(dataset_path, model_path, status_path, run: dict, out: dict) -> Non
     )
 
 
+def classical_estimate(dataset_path, method: str, options: dict, out: dict) -> None:
+    """Run a classical estimator on both splits; same outputs as a network's evaluation."""
+    from sinefreq import classical
+
+    splits, attrs = io.read_dataset(dataset_path)
+    predictions = {
+        s: {
+            "y_true": splits[s]["y"],
+            "y_pred": classical.estimate(method, splits[s]["x"], **options),
+        }
+        for s in io.SPLITS
+    }
+    run = {
+        "dataset": attrs["name"],
+        "model": method,
+        "seed": 0,
+        "estimator": "classical",
+        "diverged": False,
+    }
+    write_evaluation(predictions, {**run, "epochs_trained": None}, attrs, out)
+
+
+def bound(dataset_path, out_path) -> None:
+    """Cramer-Rao bounds on the RMSE of each split of a dataset (null for clean data)."""
+    from sinefreq import crlb
+
+    splits, attrs = io.read_dataset(dataset_path)
+    result = {
+        "dataset": attrs["name"],
+        "snr_db": attrs["snr_db"],
+        "n_samples": attrs["n_samples"],
+        "splits": {
+            s: crlb.split_bound(splits[s], attrs["n_samples"], attrs["snr_db"]) for s in io.SPLITS
+        },
+    }
+    io.write_json(out_path, result)
+    print(result)
+
+
 def _status_fields(status: dict) -> dict:
     return {"diverged": status["diverged"], "epochs_trained": status["epochs_trained"]}
 
@@ -141,11 +180,12 @@ def write_evaluation(predictions: dict, run: dict, dataset_attrs: dict, out: dic
         )
 
 
-def aggregate(config: dict, metrics_paths: list, out: dict) -> None:
+def aggregate(config: dict, metrics_paths: list, bound_paths: list, out: dict) -> None:
     """Write the runs table, the per-setup summary and the thread comparison."""
     from sinefreq import aggregate as agg
 
-    runs = agg.runs_table(config, [io.read_json(p) for p in metrics_paths])
+    bounds = {b["dataset"]: b for b in map(io.read_json, bound_paths)}
+    runs = agg.runs_table(config, [io.read_json(p) for p in metrics_paths], bounds)
     summary = agg.summary_table(runs)
     thread = agg.thread_table(config, summary)
     io.write_table(out["runs"], runs)
@@ -200,11 +240,37 @@ def sweep_figure(config: dict, experiment: str, summary_path, out_path) -> None:
     exp = config["experiments"][experiment]
     sweep = exp["sweep"]
     summary = pd.read_csv(summary_path)
-    rows = summary[
-        summary["dataset"].isin(exp["datasets"]) & summary["model"].isin(exp["models"])
-    ].copy()
+    # Classical estimators and the bound set the scale on noisy data; on clean data least
+    # squares is exact to rounding, which a log axis cannot show beside a network.
+    with_classical = sweep == "snr_db"
+    estimators = summary["model"].isin(exp["models"])
+    if with_classical:
+        estimators |= summary["estimator"] == "classical"
+    rows = summary[summary["dataset"].isin(exp["datasets"]) & estimators].copy()
     rows[sweep] = [config["datasets"][d]["labels"][sweep] for d in rows["dataset"]]
-    points = thread.A0_TRAIN_MAE if exp.get("thread") == "A0-lstm" and sweep == "max_freq" else None
+    title = f"{experiment}: error against {sweep}"
+    if with_classical:
+        fig = plots.snr_sweep(rows, title)
+    else:
+        points = (
+            thread.A0_TRAIN_MAE if exp.get("thread") == "A0-lstm" and sweep == "max_freq" else None
+        )
+        fig = plots.sweep_errors(rows, sweep, title, points)
+    plots.save(fig, out_path)
+
+
+def frequency_figure(config: dict, experiment: str, metrics_paths: list, out_path) -> None:
+    """Held-out RMSE against true frequency for an experiment's networks and the
+    classical estimators on its datasets."""
+    from sinefreq import plots
+
+    panels = {
+        d: {"nyquist": signals.nyquist(config["datasets"][d]["n_samples"]), "estimators": {}}
+        for d in config["experiments"][experiment]["datasets"]
+    }
+    for run in map(io.read_json, metrics_paths):
+        estimators = panels[run["dataset"]]["estimators"]
+        estimators.setdefault(run["model"], []).append(run["by_frequency"])
     plots.save(
-        plots.sweep_errors(rows, sweep, f"{experiment}: error against {sweep}", points), out_path
+        plots.error_vs_frequency(panels, f"{experiment}: error against true frequency"), out_path
     )
