@@ -33,8 +33,8 @@ def test_default_study_plan(tmp_path, default_config):
     jobs = planned_jobs(proc.stdout)
     runs = study.runs(default_config)
     # The thread: 6 setups x 3 seeds, answer 0 over 8 max_freq values, answer 1 on 3
-    # datasets; the noise sweep: 9 SNR levels x 2 networks x 3 seeds.
-    assert len(runs) == (1 + 1 + 8 + 3 + 1 + 1) * 3 + 9 * 2 * 3
+    # datasets; the noise sweep: 9 SNR levels x 2 networks x 1 seed.
+    assert len(runs) == (1 + 1 + 8 + 3 + 1 + 1) * 3 + 9 * 2 * 1
     assert {r.model for r in runs} == {
         "q_dense",
         "q_lstm",
