@@ -94,9 +94,8 @@ def estimate_table(args: argparse.Namespace):
     if args.model:
         f = estimate_with_model(args.model, x)
     else:
-        f = classical.estimate(
-            args.method, x, **({"offset": False} if args.method == "nls" else {})
-        )
+        # Library defaults: a user's signal may carry a DC offset, so nls fits one.
+        f = classical.estimate(args.method, x)
     table = pd.DataFrame({"series": np.arange(len(f)), "frequency_cycles_per_window": f})
     if args.sample_rate is not None:
         if not args.sample_rate > 0:
