@@ -1,4 +1,6 @@
 import os
+import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -10,11 +12,15 @@ ROOT = Path(__file__).resolve().parent.parent
 SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
 
 
-def run_snakemake(*args, cwd=ROOT, check=True, timeout=900):
-    """Run the workflow's snakemake with ``args``; return the CompletedProcess."""
+# What a copy of the workflow needs to run on its own.
+WORKFLOW_PARTS = ("Snakefile", "rules", "scripts", "src", "config", "envs", "report", "profiles")
+
+
+def run_snakemake(*args, cwd=ROOT, check=True, timeout=900, snakefile=ROOT / "Snakefile"):
+    """Run snakemake on ``snakefile`` with ``args``; return the CompletedProcess."""
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
     proc = subprocess.run(
-        [SNAKEMAKE, "-s", str(ROOT / "Snakefile"), *args],
+        [SNAKEMAKE, "-s", str(snakefile), *args],
         cwd=cwd,
         env=env,
         capture_output=True,
@@ -57,3 +63,49 @@ def default_config():
 @pytest.fixture(scope="session")
 def schema_path():
     return ROOT / "config" / "schema.yaml"
+
+
+def copy_workflow(dest: Path) -> Path:
+    """A copy of the workflow (code and configs, no results) to run and edit freely."""
+    dest.mkdir(parents=True, exist_ok=True)
+    for part in WORKFLOW_PARTS:
+        src = ROOT / part
+        if src.is_dir():
+            shutil.copytree(src, dest / part, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy2(src, dest / part)
+    return dest
+
+
+def planned_jobs(workdir: Path, *args) -> set[tuple[str, str]]:
+    """(rule, wildcards) of every job a dry run in ``workdir`` would run."""
+    proc = run_snakemake("-n", *args, cwd=workdir, snakefile=workdir / "Snakefile")
+    jobs, rule, wildcards = set(), None, ""
+    for line in (proc.stdout + "\n").splitlines():
+        head = re.match(r"^(?:local)?rule (\w+):$", line)
+        if head or (rule and not line.startswith("    ")):
+            if rule:
+                jobs.add((rule, wildcards))
+            rule, wildcards = (head[1], "") if head else (None, "")
+        elif rule and line.startswith("    wildcards: "):
+            wildcards = line.split(": ", 1)[1]
+    return jobs
+
+
+@pytest.fixture(scope="session")
+def tiny_study(tmp_path_factory):
+    """The tiny study (config/test.yaml), run once end to end in a copy of the workflow.
+
+    Returns the copy's directory and the prepared config. Tests that edit the copy to
+    plan re-runs must restore what they change.
+    """
+    workdir = copy_workflow(tmp_path_factory.mktemp("tiny") / "workflow")
+    run_snakemake(
+        "--cores",
+        "2",
+        "--configfile",
+        "config/test.yaml",
+        cwd=workdir,
+        snakefile=workdir / "Snakefile",
+    )
+    return workdir, prepared_config("test.yaml")

@@ -10,11 +10,12 @@ import pandas as pd
 import pytest
 
 from sinefreq import config as study
+from sinefreq.thread import SETUPS
 
-from .conftest import ROOT, prepared_config, run_snakemake
+from .conftest import ROOT, run_snakemake
 
 
-def planned_jobs(output: str) -> Counter:
+def job_counts(output: str) -> Counter:
     """Job counts from the 'Job stats' table of a dry run."""
     table = output.split("Job stats:", 1)[1]
     return Counter(
@@ -30,7 +31,7 @@ def test_default_study_plan(tmp_path, default_config):
     proc = run_snakemake(
         "-n", "--configfile", str(ROOT / "config" / "config.yaml"), "--directory", str(tmp_path)
     )
-    jobs = planned_jobs(proc.stdout)
+    jobs = job_counts(proc.stdout)
     runs = study.runs(default_config)
     # The thread: 6 setups x 3 seeds, answer 0 over 8 max_freq values, answer 1 on 3
     # datasets; the noise sweep: 9 SNR levels x 2 networks x 1 seed.
@@ -43,7 +44,9 @@ def test_default_study_plan(tmp_path, default_config):
         "a2_lstm",
         "a2_dnn",
     }
-    assert all(len([r for r in runs if (r.dataset, r.model) == (d, m)]) >= 3 for d, m, _ in runs)
+    thread = [e for e in default_config["experiments"].values() if "thread" in e]
+    assert {e["thread"] for e in thread} == set(SETUPS)
+    assert all(len(e["seeds"]) >= 3 for e in thread)
     n_datasets = len(default_config["datasets"])
     assert n_datasets == 12 + 9
     assert jobs == Counter(
@@ -60,21 +63,6 @@ def test_default_study_plan(tmp_path, default_config):
     )
 
 
-@pytest.fixture(scope="module")
-def tiny_study(tmp_path_factory):
-    """The tiny study run once, end to end, in a fresh directory."""
-    workdir = tmp_path_factory.mktemp("tiny")
-    run_snakemake(
-        "--cores",
-        "2",
-        "--configfile",
-        str(ROOT / "config" / "test.yaml"),
-        "--directory",
-        str(workdir),
-    )
-    return workdir, prepared_config("test.yaml")
-
-
 @pytest.mark.slow
 def test_tiny_study_writes_every_run(tiny_study):
     workdir, cfg = tiny_study
@@ -84,13 +72,16 @@ def test_tiny_study_writes_every_run(tiny_study):
         assert (metrics["dataset"], metrics["model"], metrics["seed"]) == tuple(run)
         assert set(metrics["splits"]) == {"train", "test"}
         assert metrics["by_frequency"]
+        diverging = run.model == "tiny_diverging"
         with h5py.File(run_dir / "predictions.h5") as h5:
             assert h5["test/y_pred"].shape == h5["test/y_true"].shape
-            assert np.all(np.isfinite(h5["test/y_pred"][()]))
+            assert np.all(np.isfinite(h5["test/y_pred"][()])) != diverging
         history = pd.read_csv(run_dir / "history.csv")
-        assert list(history["epoch"]) == list(range(1, cfg["models"][run.model]["epochs"] + 1))
+        epochs = cfg["models"][run.model]["epochs"]
+        assert list(history["epoch"]) == list(range(1, len(history) + 1))
+        assert len(history) == epochs or diverging  # TerminateOnNaN stops a diverged run
         assert {"loss", "val_loss"} <= set(history.columns)
-        assert json.loads((run_dir / "training.json").read_text())["diverged"] is False
+        assert json.loads((run_dir / "training.json").read_text())["diverged"] is diverging
         assert (run_dir / "model.keras").stat().st_size > 0
         assert (workdir / "logs" / "train" / f"{run.path}.log").exists()
         assert (workdir / "results" / "benchmarks" / "train" / f"{run.path}.tsv").exists()
@@ -100,12 +91,16 @@ def test_tiny_study_writes_every_run(tiny_study):
 def test_tiny_study_tables(tiny_study):
     workdir, cfg = tiny_study
     runs = pd.read_csv(workdir / "results" / "runs.csv")
+    # --configfile replaced the default study (the copy has config/config.yaml too)
+    assert set(runs["dataset"]) == set(cfg["datasets"])
     assert (runs["estimator"] == "network").sum() == len(study.runs(cfg))
     assert (runs["estimator"] == "classical").sum() == len(cfg["datasets"]) * len(cfg["classical"])
     summary = pd.read_csv(workdir / "results" / "summary.csv")
     networks = summary[summary["estimator"] == "network"]
     assert len(networks) == len({(r.dataset, r.model) for r in study.runs(cfg)})
-    assert (summary["n_runs"] >= 1).all() and (summary["test_mae_mean"] > 0).all()
+    trained = summary[summary["n_diverged"] < summary["n_runs"]]
+    assert len(trained) == len(summary) - 1  # tiny_diverging is left out of the means
+    assert (trained["n_runs"] >= 1).all() and (trained["test_mae_mean"] > 0).all()
     thread_md = (workdir / "results" / "thread_comparison.md").read_text()
     assert thread_md.count("\n") == 2 + len(networks)
 
@@ -137,23 +132,15 @@ def test_tiny_study_figures_and_no_partial_files(tiny_study):
         p.relative_to(workdir / "results" / "figures").as_posix()
         for p in (workdir / "results" / "figures").rglob("*.png")
     )
-    assert figures == [
+    extra = {"noise": ["error_vs_snr_db"], "sweep": ["error_vs_max_freq"], "diverging": []}
+    assert figures == sorted(
         f"{experiment}/{figure}.png"
-        for experiment, extra in (("noise", "error_vs_snr_db"), ("sweep", "error_vs_max_freq"))
-        for figure in sorted(["error_vs_frequency", extra, "learning_curves", "predicted_vs_true"])
-    ]
+        for experiment, sweeps in extra.items()
+        for figure in ["error_vs_frequency", "learning_curves", "predicted_vs_true", *sweeps]
+    )
     for png in (workdir / "results" / "figures").rglob("*.png"):
         assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 10_000
     assert not [p for p in workdir.rglob(".*.part*")], "temporary files left behind"
-
-
-@pytest.mark.slow
-def test_tiny_study_is_complete_then_does_nothing(tiny_study):
-    workdir, _ = tiny_study
-    proc = run_snakemake(
-        "-n", "--configfile", str(ROOT / "config" / "test.yaml"), "--directory", str(workdir)
-    )
-    assert "Nothing to be done" in proc.stdout + proc.stderr
 
 
 @pytest.mark.slow
@@ -162,10 +149,22 @@ def test_report_renders(tiny_study, tmp_path):
     report = tmp_path / "report.zip"
     run_snakemake(
         "--configfile",
-        str(ROOT / "config" / "test.yaml"),
-        "--directory",
-        str(workdir),
+        "config/test.yaml",
         "--report",
         str(report),
+        cwd=workdir,
+        snakefile=workdir / "Snakefile",
     )
     assert report.stat().st_size > 10_000
+
+
+@pytest.mark.slow
+def test_divergence_is_counted_not_fatal(tiny_study):
+    workdir, _ = tiny_study
+    summary = pd.read_csv(workdir / "results" / "summary.csv").set_index(["dataset", "model"])
+    row = summary.loc[("tiny_a0_f5", "tiny_diverging")]
+    assert (row["n_runs"], row["n_diverged"]) == (1, 1)
+    assert np.isnan(row["test_mae_mean"])  # no finite seed to average
+    runs = pd.read_csv(workdir / "results" / "runs.csv")
+    assert runs.loc[runs["model"] == "tiny_diverging", "diverged"].tolist() == [True]
+    assert (~runs.loc[runs["model"] != "tiny_diverging", "diverged"]).all()
