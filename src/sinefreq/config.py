@@ -65,6 +65,7 @@ def expand_snr_levels(config: dict) -> None:
 def check(config: dict) -> None:
     """Raise :class:`ConfigError` listing every problem found in ``config``."""
     problems = [
+        *_plain_value_problems(config),
         *_dataset_problems(config),
         *_model_problems(config),
         *_experiment_problems(config),
@@ -72,6 +73,27 @@ def check(config: dict) -> None:
     ]
     if problems:
         raise ConfigError("invalid config:\n  - " + "\n  - ".join(problems))
+
+
+PLAIN_TYPES = (dict, list, str, int, float, bool, type(None))
+
+
+def _plain_value_problems(node, key: str = "") -> list[str]:
+    """Anything but YAML's plain types (which Snakemake's YAML loader lets through as
+    ``!!python/name`` and kin) has no place in a study config."""
+    if isinstance(node, dict):
+        return [
+            p
+            for k, v in node.items()
+            for p in _plain_value_problems(v, f"{key}.{k}" if key else str(k))
+        ]
+    if isinstance(node, list):
+        return [p for i, v in enumerate(node) for p in _plain_value_problems(v, f"{key}[{i}]")]
+    if isinstance(node, PLAIN_TYPES):
+        return []
+    return [
+        f"{key}: a {type(node).__name__} is not a plain YAML value (use numbers, strings, lists, mappings)"
+    ]
 
 
 def _dataset_problems(config: dict) -> list[str]:
