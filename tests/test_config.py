@@ -122,7 +122,7 @@ def test_aliasing_is_allowed_when_the_dataset_says_so(schema_path):
 
 def test_runs_are_unique_and_sorted(schema_path):
     runs = study.runs(validated(TEST_CONFIG, schema_path))
-    assert len(runs) == len(set(runs)) == 2 * 1 * 2 + 2 * 2 * 1
+    assert len(runs) == len(set(runs)) == 2 * 1 * 2 + 2 * 2 * 1 + 1
     assert runs == sorted(runs)
     assert runs[0].path == "tiny_a0_f5/tiny_lstm/seed0"
 

@@ -91,11 +91,8 @@ def estimate_table(args: argparse.Namespace):
     import pandas as pd
 
     x, truth = load_series(args.source, args.split)
-    if args.model:
-        f = estimate_with_model(args.model, x)
-    else:
-        # Library defaults: a user's signal may carry a DC offset, so nls fits one.
-        f = classical.estimate(args.method, x)
+    # With the estimators' defaults: a user's signal may carry a DC offset, which nls fits.
+    f = estimate_with_model(args.model, x) if args.model else classical.estimate(args.method, x)
     table = pd.DataFrame({"series": np.arange(len(f)), "frequency_cycles_per_window": f})
     if args.sample_rate is not None:
         if not args.sample_rate > 0:

@@ -32,6 +32,14 @@ def _grid(n_panels: int, width: float = 4.0, height: float = 3.6):
     return fig, axes.flat
 
 
+def _finish(fig, axes, title: str, fontsize: int = 7, loc: str = "best"):
+    """Legend on the first panel (every panel draws the same series), title, layout."""
+    axes[0].legend(fontsize=fontsize, loc=loc)
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
 def predicted_vs_true(panels: dict[str, list[dict]], title: str):
     """Scatter of predicted against true test frequency, one panel per (dataset, model),
     one colour per seed. Each entry: ``{"seed", "y_true", "y_pred", "nyquist"}``."""
@@ -50,10 +58,7 @@ def predicted_vs_true(panels: dict[str, list[dict]], title: str):
             title=label, xlabel=f"true frequency ({FREQ_UNIT})", ylabel=f"predicted ({FREQ_UNIT})"
         )
         ax.title.set_fontsize(9)
-    axes[0].legend(fontsize=7, loc="upper left")
-    fig.suptitle(title)
-    fig.tight_layout()
-    return fig
+    return _finish(fig, axes, title, loc="upper left")
 
 
 def learning_curves(panels: dict[str, list[dict]], title: str):
@@ -83,10 +88,7 @@ def learning_curves(panels: dict[str, list[dict]], title: str):
             yscale="log",
         )
         ax.title.set_fontsize(9)
-    axes[0].legend(fontsize=6)
-    fig.suptitle(title)
-    fig.tight_layout()
-    return fig
+    return _finish(fig, axes, title, fontsize=6)
 
 
 def sweep_errors(summary, sweep: str, title: str, thread_points: dict[float, float] | None = None):
@@ -172,7 +174,4 @@ def error_vs_frequency(panels: dict[str, dict], title: str):
             yscale="log",
         )
         ax.title.set_fontsize(9)
-    axes[0].legend(fontsize=7)
-    fig.suptitle(title)
-    fig.tight_layout()
-    return fig
+    return _finish(fig, axes, title)
