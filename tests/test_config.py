@@ -86,7 +86,7 @@ CHECK_ERRORS = [
     (
         "experiments.sweep.models",
         ["nope"],
-        r"experiments.sweep.models: unknown nope; defined: tiny_dnn, tiny_lstm",
+        r"experiments.sweep.models: unknown nope; defined: tiny_diverging, tiny_dnn, tiny_lstm",
     ),
     (
         "experiments.sweep.datasets",
@@ -124,7 +124,7 @@ def test_runs_are_unique_and_sorted(schema_path):
     runs = study.runs(validated(TEST_CONFIG, schema_path))
     assert len(runs) == len(set(runs)) == 2 * 1 * 2 + 2 * 2 * 1 + 1
     assert runs == sorted(runs)
-    assert runs[0].path == "tiny_a0_f5/tiny_lstm/seed0"
+    assert runs[0].path == "tiny_a0_f5/tiny_diverging/seed0"
 
 
 def test_snr_list_becomes_one_labelled_dataset_per_level(schema_path):
