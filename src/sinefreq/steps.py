@@ -200,16 +200,21 @@ def _panel(run) -> str:
     return f"{run.dataset} / {run.model}"
 
 
-def experiment_figures(config: dict, experiment: str, run_files: dict, out: dict) -> None:
-    """Predicted-vs-true and learning-curve figures of one experiment.
-
-    ``run_files`` maps each :class:`sinefreq.config.Run` of the experiment to its
-    ``predictions`` and ``history`` paths.
-    """
+def experiment_figures(
+    config: dict, experiment: str, prediction_paths: list, history_paths: list, out: dict
+) -> None:
+    """Predicted-vs-true and learning-curve figures of one experiment, from its runs'
+    predictions and histories listed in :func:`sinefreq.config.experiment_runs` order."""
     import pandas as pd
 
     from sinefreq import plots
+    from sinefreq.config import experiment_runs
 
+    runs = experiment_runs(config, experiment)
+    run_files = {
+        run: {"predictions": p, "history": h}
+        for run, p, h in zip(runs, prediction_paths, history_paths, strict=True)
+    }
     scatter, curves = {}, {}
     for run, files in run_files.items():
         predictions, attrs = io.read_predictions(files["predictions"])
