@@ -21,7 +21,14 @@ CONFIG = {
 
 
 def metrics(
-    dataset, seed, test_mae, diverged=False, collapsed=False, estimator="network", model="m"
+    dataset,
+    seed,
+    test_mae,
+    diverged=False,
+    collapsed=False,
+    dead=False,
+    estimator="network",
+    model="m",
 ):
     split = {
         "mae": test_mae,
@@ -30,6 +37,8 @@ def metrics(
         "bias": 0.0,
         "spread_ratio": 1.0,
         "collapsed": collapsed,
+        "zero_fraction": 0.5 if dead else 0.0,
+        "dead_output": dead,
     }
     return {
         "dataset": dataset,
@@ -52,7 +61,7 @@ def runs():
             metrics("a0_maxf10", 1, 3.0, collapsed=True),
             metrics("a0_maxf10", 2, np.nan, diverged=True),
             metrics("a0_maxf12", 0, 2.0),
-            metrics("a0_maxf12", 1, 2.0),
+            metrics("a0_maxf12", 1, 2.0, dead=True),
             metrics("a0_maxf12", 2, 2.0),
         ],
         BOUNDS,
@@ -81,7 +90,13 @@ def test_efficiency_is_db_above_the_bound_on_noisy_data(runs):
 def test_summary_counts_divergence_and_averages_the_rest(runs):
     summary = aggregate.summary_table(runs).set_index("dataset")
     row = summary.loc["a0_maxf10"]
-    assert (row["n_runs"], row["n_diverged"], row["n_collapsed"]) == (3, 1, 1)
+    assert (row["n_runs"], row["n_diverged"], row["n_collapsed"], row["n_dead_output"]) == (
+        3,
+        1,
+        1,
+        0,
+    )
+    assert summary.loc["a0_maxf12"].set_index("model").loc["m", "n_dead_output"] == 1
     assert row["test_mae_mean"] == pytest.approx(2.0)
     assert row["test_mae_std"] == pytest.approx(np.std([1.0, 3.0], ddof=1))
     networks = summary[summary["estimator"] == "network"]
@@ -94,7 +109,10 @@ def test_thread_table_sets_the_threads_number_beside_ours(runs):
     first = table.iloc[0]
     assert first["thread_mae"] == thread.A0_TRAIN_MAE[10]
     assert first["train_mae_mean"] == pytest.approx(1.0)
-    assert first["diverged"] == "1/3" and first["collapsed"] == "1/3"
+    assert (
+        first["diverged"] == "1/3" and first["collapsed"] == "1/3" and first["dead_output"] == "0/3"
+    )
+    assert table.iloc[1]["dead_output"] == "1/3"
     assert pd.isna(table.iloc[1]["thread_mae"])  # the thread never ran max_freq 12
     text = aggregate.thread_markdown(table)
     assert (

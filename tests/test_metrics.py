@@ -46,3 +46,13 @@ def test_error_by_frequency_bins_continuous_values():
     assert len(rows) == metrics.FREQUENCY_BINS
     assert sum(r["n"] for r in rows) == 500
     assert all(r["mae"] == pytest.approx(1) for r in rows)
+
+
+def test_predictions_pinned_at_zero_show_as_a_dead_output():
+    y = np.arange(1.0, 41.0)
+    half_dead = np.where(y < 20, 0.0, y)  # a ReLU output dead for the low frequencies
+    m = metrics.error_metrics(y, half_dead)
+    assert m["zero_fraction"] == pytest.approx(19 / 40) and m["dead_output"]
+    assert not m["collapsed"]  # the spread alone misses it
+    healthy = metrics.error_metrics(y, y + 0.1)
+    assert healthy["zero_fraction"] == 0 and not healthy["dead_output"]

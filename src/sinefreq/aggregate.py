@@ -8,7 +8,7 @@ import pandas as pd
 from sinefreq import crlb, thread
 from sinefreq.config import Run, experiment_runs
 
-RUN_METRICS = ("mae", "rmse", "max_abs_error", "bias", "spread_ratio")
+RUN_METRICS = ("mae", "rmse", "max_abs_error", "bias", "spread_ratio", "zero_fraction")
 SUMMARY_METRICS = (
     "train_mae",
     "test_mae",
@@ -27,6 +27,7 @@ def run_row(metrics: dict) -> dict:
     for split, values in metrics["splits"].items():
         row.update({f"{split}_{key}": values[key] for key in RUN_METRICS})
         row[f"{split}_collapsed"] = values["collapsed"]
+        row[f"{split}_dead_output"] = values["dead_output"]
     return row
 
 
@@ -64,6 +65,7 @@ def summary_table(runs: pd.DataFrame) -> pd.DataFrame:
             "n_runs": len(group),
             "n_diverged": int(group["diverged"].sum()),
             "n_collapsed": int(group["test_collapsed"].sum()),
+            "n_dead_output": int(group["test_dead_output"].sum()),
         }
         for metric in SUMMARY_METRICS:
             row[f"{metric}_mean"] = ok[metric].mean() if len(ok) else np.nan
@@ -98,6 +100,7 @@ def thread_table(config: dict, summary: pd.DataFrame) -> pd.DataFrame:
                         "test_mae_mean": ours["test_mae_mean"],
                         "test_mae_std": ours["test_mae_std"],
                         "collapsed": f"{ours['n_collapsed']}/{ours['n_runs']}",
+                        "dead_output": f"{ours['n_dead_output']}/{ours['n_runs']}",
                         "diverged": f"{ours['n_diverged']}/{ours['n_runs']}",
                     }
                 )
@@ -113,14 +116,15 @@ def _mean_std(mean: float, std: float) -> str:
 def thread_markdown(table: pd.DataFrame) -> str:
     """The thread table as Markdown, for the report and the README."""
     lines = [
-        "| setup | dataset | model | thread says | thread MAE | our train MAE | our held-out MAE | collapsed | diverged |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| setup | dataset | model | thread says | thread MAE | our train MAE | our held-out MAE "
+        "| collapsed | dead output | diverged |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in table.itertuples():
         thread_mae = "—" if pd.isna(r.thread_mae) else f"{r.thread_mae:.3f}"
         lines.append(
             f"| {r.setup} | {r.dataset} | {r.model} | {r.thread_says} | {thread_mae} | "
             f"{_mean_std(r.train_mae_mean, r.train_mae_std)} | {_mean_std(r.test_mae_mean, r.test_mae_std)} | "
-            f"{r.collapsed} | {r.diverged} |"
+            f"{r.collapsed} | {r.dead_output} | {r.diverged} |"
         )
     return "\n".join(lines) + "\n"

@@ -7,6 +7,10 @@ import numpy as np
 # A network whose predictions spread less than this fraction of the targets' spread
 # has collapsed onto (nearly) one value: the thread's "learns nothing".
 COLLAPSE_SPREAD_RATIO = 0.1
+# A network with at least this share of its predictions exactly 0 has a dead ReLU output
+# over part of the input range (no target frequency is 0): a partial collapse that the
+# spread alone misses.
+DEAD_OUTPUT_FRACTION = 0.1
 # Below this many distinct true frequencies, errors are tabulated per frequency;
 # above it (continuous draws) per equal-width bin.
 MAX_DISTINCT_FREQUENCIES = 60
@@ -27,6 +31,7 @@ def error_metrics(y_true: np.ndarray, y_pred: np.ndarray) -> dict:
     target_std = float(np.std(y_true))
     pred_std = float(np.std(y_pred)) if finite else float("nan")
     spread_ratio = pred_std / target_std if target_std > 0 else float("nan")
+    zero_fraction = float(np.mean(y_pred == 0))
     return {
         "n": int(y_true.size),
         "finite": finite,
@@ -39,6 +44,8 @@ def error_metrics(y_true: np.ndarray, y_pred: np.ndarray) -> dict:
         "target_std": target_std,
         "spread_ratio": spread_ratio,
         "collapsed": bool(finite and spread_ratio < COLLAPSE_SPREAD_RATIO),
+        "zero_fraction": zero_fraction,
+        "dead_output": bool(zero_fraction >= DEAD_OUTPUT_FRACTION),
     }
 
 
