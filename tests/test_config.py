@@ -159,3 +159,11 @@ def test_bad_config_stops_snakemake_before_any_job(tmp_path, text, message):
     assert proc.returncode != 0
     assert re.search(message, proc.stdout + proc.stderr, re.DOTALL)
     assert not (tmp_path / "data").exists()
+
+
+def test_schema_names_exactly_the_threads_setups(schema_path):
+    from sinefreq.thread import SETUPS
+
+    schema = load_yaml(schema_path)
+    thread = schema["properties"]["experiments"]["additionalProperties"]["properties"]["thread"]
+    assert thread["enum"] == list(SETUPS)

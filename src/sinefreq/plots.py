@@ -40,6 +40,14 @@ def _finish(fig, axes, title: str, fontsize: int = 7, loc: str = "best"):
     return fig
 
 
+def _finish_single(fig, ax, xlabel: str, ylabel: str, title: str):
+    """Labels, a log error axis, legend and layout of a one-panel error figure."""
+    ax.set(xlabel=xlabel, ylabel=ylabel, yscale="log", title=title)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
 def predicted_vs_true(panels: dict[str, list[dict]], title: str):
     """Scatter of predicted against true test frequency, one panel per (dataset, model),
     one colour per seed. Each entry: ``{"seed", "y_true", "y_pred", "nyquist"}``."""
@@ -112,15 +120,9 @@ def sweep_errors(summary, sweep: str, title: str, thread_points: dict[float, flo
     if thread_points:
         xs, ys = zip(*sorted(thread_points.items()), strict=True)
         ax.plot(xs, ys, "k*", ms=11, label="thread (training data)")
-    ax.set(
-        xlabel=sweep.replace("_", " "),
-        ylabel=f"mean absolute error ({FREQ_UNIT})",
-        yscale="log",
-        title=title,
+    return _finish_single(
+        fig, ax, sweep.replace("_", " "), f"mean absolute error ({FREQ_UNIT})", title
     )
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    return fig
 
 
 def snr_sweep(rows, title: str):
@@ -145,15 +147,7 @@ def snr_sweep(rows, title: str):
         )
     bound = rows.drop_duplicates("dataset")
     ax.plot(bound["snr_db"], bound["test_crlb_rmse_mean"], "k-", lw=2, label="Cramer-Rao bound")
-    ax.set(
-        xlabel="SNR (dB)",
-        ylabel=f"RMSE on held-out series ({FREQ_UNIT})",
-        yscale="log",
-        title=title,
-    )
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    return fig
+    return _finish_single(fig, ax, "SNR (dB)", f"RMSE on held-out series ({FREQ_UNIT})", title)
 
 
 def error_vs_frequency(panels: dict[str, dict], title: str):

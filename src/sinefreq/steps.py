@@ -111,13 +111,14 @@ def evaluate(dataset_path, model_path, status_path, run: dict, out: dict) -> Non
     splits, attrs = io.read_dataset(dataset_path)
     status = io.read_json(status_path)
     model = keras.saving.load_model(model_path, safe_mode=True)
-    predictions = {
-        s: {"y_true": splits[s]["y"], "y_pred": training.predict(model, splits[s]["x"])}
-        for s in io.SPLITS
+    predictions = predict_splits(splits, lambda x: training.predict(model, x))
+    run = {
+        **run,
+        "estimator": "network",
+        "diverged": status["diverged"],
+        "epochs_trained": status["epochs_trained"],
     }
-    write_evaluation(
-        predictions, {**run, "estimator": "network", **_status_fields(status)}, attrs, out
-    )
+    write_evaluation(predictions, run, attrs, out)
 
 
 def classical_estimate(dataset_path, method: str, options: dict, out: dict) -> None:
@@ -125,21 +126,16 @@ def classical_estimate(dataset_path, method: str, options: dict, out: dict) -> N
     from sinefreq import classical
 
     splits, attrs = io.read_dataset(dataset_path)
-    predictions = {
-        s: {
-            "y_true": splits[s]["y"],
-            "y_pred": classical.estimate(method, splits[s]["x"], **options),
-        }
-        for s in io.SPLITS
-    }
+    predictions = predict_splits(splits, lambda x: classical.estimate(method, x, **options))
     run = {
         "dataset": attrs["name"],
         "model": method,
         "seed": 0,
         "estimator": "classical",
         "diverged": False,
+        "epochs_trained": None,
     }
-    write_evaluation(predictions, {**run, "epochs_trained": None}, attrs, out)
+    write_evaluation(predictions, run, attrs, out)
 
 
 def bound(dataset_path, out_path) -> None:
@@ -159,8 +155,9 @@ def bound(dataset_path, out_path) -> None:
     print(result)
 
 
-def _status_fields(status: dict) -> dict:
-    return {"diverged": status["diverged"], "epochs_trained": status["epochs_trained"]}
+def predict_splits(splits: dict, estimate) -> dict:
+    """``{split: {"y_true", "y_pred"}}`` from an estimator mapping series to frequencies."""
+    return {s: {"y_true": splits[s]["y"], "y_pred": estimate(splits[s]["x"])} for s in io.SPLITS}
 
 
 def write_evaluation(predictions: dict, run: dict, dataset_attrs: dict, out: dict) -> None:
