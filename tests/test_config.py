@@ -8,6 +8,7 @@ import yaml
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
+from sinefreq import classical, params, signals
 from sinefreq import config as study
 
 from .conftest import ROOT, load_yaml, run_snakemake
@@ -36,6 +37,12 @@ def test_schema_fills_the_threads_keras_defaults(schema_path):
 def edit(path, value):
     """A copy of the test config with the value at a dotted ``path`` set (or deleted)."""
     cfg = copy.deepcopy(TEST_CONFIG)
+    set_at(cfg, path, value)
+    return cfg
+
+
+def set_at(cfg, path, value):
+    """Set (or delete) the value at a dotted ``path`` of ``cfg``, in place."""
     *parents, leaf = path.split(".")
     node = cfg
     for key in parents:
@@ -44,7 +51,6 @@ def edit(path, value):
         del node[leaf]
     else:
         node[leaf] = value
-    return cfg
 
 
 DELETE = object()
@@ -76,12 +82,12 @@ CHECK_ERRORS = [
     (
         "models.tiny_lstm.architecture",
         "gru",
-        r"models.tiny_lstm: unknown architecture 'gru'; known: a0_lstm, a2_dnn",
+        r"models.tiny_lstm.architecture: unknown architecture 'gru'; known: a0_lstm, a2_dnn",
     ),
     (
         "models.tiny_lstm.hyperparameters",
         {"units": 4},
-        r"models.tiny_lstm: architecture 'a0_lstm' has no hyper-parameter units",
+        r"models.tiny_lstm.hyperparameters.units: architecture 'a0_lstm' has no hyper-parameter units",
     ),
     (
         "experiments.sweep.models",
@@ -103,7 +109,7 @@ CHECK_ERRORS = [
     (
         "datasets.tiny_noise.train",
         {"frequencies": {"integers": [1, 2]}},
-        r"datasets.tiny_noise_snr0dB: give either 'train'",
+        r"datasets.tiny_noise: give either 'train'",
     ),
 ]
 
@@ -147,7 +153,7 @@ def test_snr_list_becomes_one_labelled_dataset_per_level(schema_path):
         ),
         (
             yaml.safe_dump(edit("models.tiny_lstm.architecture", "gru")),
-            r"models.tiny_lstm: unknown architecture 'gru'",
+            r"models.tiny_lstm.architecture: unknown architecture 'gru'",
         ),
         ("datasets: [unclosed\n", r"Config file is not valid JSON or YAML"),
     ],
@@ -167,3 +173,44 @@ def test_schema_names_exactly_the_threads_setups(schema_path):
     schema = load_yaml(schema_path)
     thread = schema["properties"]["experiments"]["additionalProperties"]["properties"]["thread"]
     assert thread["enum"] == list(SETUPS)
+
+
+def test_schema_and_checker_agree_on_names_and_the_size_ceiling(schema_path):
+    schema = load_yaml(schema_path)
+    assert schema["$defs"]["name"]["pattern"] == study.NAME_PATTERN
+    for section in ("datasets", "models", "experiments", "classical"):
+        assert schema["properties"][section]["propertyNames"] == {"$ref": "#/$defs/name"}
+    assert schema["properties"]["max_dataset_values"]["default"] == study.MAX_DATASET_VALUES
+
+
+def test_generated_snr_names_are_valid_names(default_config):
+    names = [n for n in default_config["datasets"] if "_snr" in n]
+    assert "noise_snr-10dB" in names
+    assert all(re.match(study.NAME_PATTERN, n) for n in names)
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        {"train": {"frequencies": {"integers": [1, 7]}, "repeats": 3}},
+        {
+            "train": {"frequencies": {"uniform": [1, 9, 11]}, "repeats": 2},
+            "test": {"frequencies": {"values": [2, 3.5]}},
+        },
+        {"train": {"frequencies": {"linspace": [1, 2, 5]}}},
+        {"partition": {"frequencies": {"linspace": [1, 16, 40]}, "test_size": 10}},
+    ],
+)
+def test_series_are_counted_without_drawing_them(spec):
+    spec = {"n_samples": 16, "seed": 0, **spec}
+    drawn = signals.make_dataset(spec)
+    assert signals.series_counts(spec) == {s: len(drawn[s]["y"]) for s in ("train", "test")}
+
+
+@pytest.mark.parametrize("method", sorted(classical.ESTIMATORS))
+def test_every_estimator_option_declares_what_it_accepts(method):
+    declared = params.options(classical.ESTIMATORS[method])
+    assert declared
+    for option, (hint, default) in declared.items():
+        assert params.supported(hint), f"{method}.{option}: {hint} is not checkable"
+        assert params.allows(hint, default), f"{method}.{option}: default {default!r}"

@@ -1,7 +1,11 @@
+import inspect
+from typing import Annotated, Literal
+
 import numpy as np
 import pytest
 
-from sinefreq import models, training
+from sinefreq import models, params, training
+from sinefreq.params import OneOf, Range
 
 # (architecture, series length, layer output sizes in order, parameter count), from
 # SETUPS.md: the counts follow from the layer sizes, e.g. LSTM(u) on 1 feature has
@@ -49,6 +53,71 @@ def test_unknown_architecture_and_hyperparameter_are_named():
         ValueError, match="'a2_lstm' has no hyper-parameter units; allowed: dense_units, lstm_units"
     ):
         models.build_model("a2_lstm", 100, units=3)
+
+
+def test_bad_hyperparameter_values_are_named_with_what_is_allowed():
+    with pytest.raises(ValueError) as err:
+        models.build_model("a0_lstm", 100, dropout=1.5, lstm_units=True)
+    assert str(err.value) == (
+        "hyperparameters.dropout: 1.5 is not allowed; architecture 'a0_lstm' takes a finite "
+        "number >= 0 and < 1; hyperparameters.lstm_units: True is not allowed; architecture "
+        "'a0_lstm' takes an integer >= 1"
+    )
+
+
+@pytest.mark.parametrize("name", sorted(models.ARCHITECTURES))
+def test_every_hyperparameter_declares_what_it_accepts(name):
+    """A builder's options are checked only as far as they are annotated: each must be,
+    in a form sinefreq.params understands, and its default must pass its own check."""
+    declared = params.options(models.get_builder(name))
+    assert declared and set(declared) == set(models.hyperparameters(name))
+    for option, (hint, default) in declared.items():
+        assert params.supported(hint), f"{name}.{option}: {hint} is not checkable"
+        assert params.allows(hint, default), f"{name}.{option}: default {default!r}"
+
+
+def test_activation_names_are_kerass():
+    """The names a config may give are those keras.activations.get resolves to a function
+    of the input alone."""
+    import keras
+
+    def takes_input_only(fn):
+        required = [p for p in inspect.signature(fn).parameters.values() if p.default is p.empty]
+        return len(required) == 1
+
+    names = {
+        n
+        for n in dir(keras.activations)
+        if not n.startswith("_") and n not in {"get", "serialize", "deserialize"}
+    }
+    usable = {n for n in names if takes_input_only(keras.activations.get(n))}
+    assert set(models.KERAS_ACTIVATIONS) == usable
+
+
+def test_annotations_a_new_builder_may_use():
+    """What a future builder can declare: literals, optional values, lists of bounded ints."""
+
+    def conv(
+        n_samples: int,
+        filters: list[Annotated[int, Range(min=1)]] = [8],  # noqa: B006 (never mutated)
+        padding: Literal["same", "valid"] = "same",
+        pool: Annotated[int, Range(min=2)] | None = None,
+        activation: Annotated[str, OneOf(models.KERAS_ACTIVATIONS)] = "relu",
+    ):
+        pass
+
+    assert (
+        params.problems(conv, {"filters": [4, 16], "padding": "valid", "pool": 2}, "k", "c") == []
+    )
+    found = params.problems(
+        conv, {"filters": [4, 0], "padding": "full", "pool": 1, "n_samples": 3}, "k", "conv"
+    )
+    assert found == [
+        "k.filters: [4, 0] is not allowed; conv takes a list, each an integer >= 1",
+        "k.padding: 'full' is not allowed; conv takes one of 'same', 'valid'",
+        "k.pool: 1 is not allowed; conv takes an integer >= 2 or null",
+        "k.n_samples: conv has no option n_samples; allowed: activation, filters, padding, pool",
+    ]
 
 
 def test_fingerprints_are_per_builder():

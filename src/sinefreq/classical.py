@@ -19,8 +19,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import Annotated
 
 import numpy as np
+
+from sinefreq import params
+from sinefreq.params import MultipleOf, Range
 
 MIN_SAMPLES = 4
 
@@ -217,7 +221,12 @@ def _fft_interp_omega(x: np.ndarray, pad: int, n_iter: int) -> tuple[np.ndarray,
     return np.clip(omega, 0.0, np.pi), v_c
 
 
-def fft_interp(x, *, pad: int = 4, n_iter: int = 4) -> np.ndarray:
+def fft_interp(
+    x,
+    *,
+    pad: Annotated[int, Range(min=2), MultipleOf(2)] = 4,
+    n_iter: Annotated[int, Range(min=0)] = 4,
+) -> np.ndarray:
     """Interpolated-FFT frequency estimate, in cycles per window.
 
     The series' mean is removed and its zero-padded periodogram (``pad * N`` points) locates
@@ -390,9 +399,9 @@ def nls(
     x,
     *,
     offset: bool = True,
-    max_iter: int = 30,
-    tol: float = 1e-10,
-    pad: int = 4,
+    max_iter: Annotated[int, Range(min=0)] = 30,
+    tol: Annotated[float, Range(min=0, min_exclusive=True)] = 1e-10,
+    pad: Annotated[int, Range(min=2), MultipleOf(2)] = 4,
 ) -> np.ndarray:
     """Maximum-likelihood (nonlinear least squares) frequency, in cycles per window.
 
@@ -433,6 +442,12 @@ def nls(
 
 
 ESTIMATORS: dict[str, Callable[..., np.ndarray]] = {"fft_interp": fft_interp, "nls": nls}
+
+
+def option_problems(method: str, given: dict, key: str) -> list[str]:
+    """Every unknown or disallowed option in ``given`` for estimator ``method``, as the
+    annotations of its keyword parameters declare them; messages name ``key``.<option>."""
+    return params.problems(ESTIMATORS[method], given, key, f"estimator '{method}'")
 
 
 def estimate(method: str, x, **kwargs) -> np.ndarray:

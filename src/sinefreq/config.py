@@ -1,16 +1,29 @@
 """Checks and queries on a study config, beyond what ``config/schema.yaml`` can say.
 
-The schema (applied by Snakemake's ``validate``) catches misspelt keys, wrong types
-and impossible values; :func:`check` catches what needs the library: unknown
-architectures or hyper-parameters, names an experiment uses but nobody defined,
-frequencies above Nyquist.
+The schema (applied by Snakemake's ``validate``) catches misspelt keys, wrong types,
+impossible values and unsafe names; :func:`check` catches what needs the library or
+relates two values: unknown architectures, estimators and their options (checked against
+the annotated signatures), ranges given high to low, names an experiment uses but nobody
+defined, frequencies above Nyquist, a test split larger than its pool, a dataset too big
+to hold. Every message names the dotted key, the value given and what is allowed.
 """
 
 from __future__ import annotations
 
+import math
+import re
 from typing import NamedTuple
 
 from sinefreq import classical, models, signals
+
+# Names of datasets, models, experiments and estimators become file paths and Snakemake
+# wildcards. The schema says the same (propertyNames); a test keeps the two equal.
+NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
+
+# Default ceiling on one dataset's series x samples (float64 each), as in the schema: a
+# typo in `repeats` should stop the plan, not fill the disk.
+MAX_DATASET_VALUES = 2e8
+BYTES_PER_VALUE = 8
 
 
 class ConfigError(ValueError):
@@ -28,9 +41,12 @@ class Run(NamedTuple):
 
 
 def prepare(config: dict) -> dict:
-    """Expand SNR lists into datasets, then :func:`check`; returns ``config``, modified."""
-    expand_snr_levels(config)
+    """:func:`check`, then expand SNR lists into datasets; returns ``config``, modified.
+
+    Checking first lets messages name the datasets as the user wrote them.
+    """
     check(config)
+    expand_snr_levels(config)
     return config
 
 
@@ -45,30 +61,42 @@ def expand_snr_levels(config: dict) -> None:
     each labelled with its ``snr_db``; experiments that name ``noise`` get all levels.
     Modifies ``config`` in place (Snakemake's config, which the jobs also see).
     """
-    expanded, levels_of = {}, {}
+    config["datasets"], config["experiments"] = _expanded(config)
+
+
+def _expanded(config: dict) -> tuple[dict, dict]:
+    """The datasets and experiments :func:`expand_snr_levels` makes, ``config`` untouched."""
+    datasets, levels_of = {}, {}
     for name, spec in config["datasets"].items():
         levels = spec.get("snr_db")
         if not isinstance(levels, list):
-            expanded[name] = spec
+            datasets[name] = spec
             continue
         levels_of[name] = []
         for level in levels:
             level_name = snr_dataset_name(name, level)
             labels = {**spec.get("labels", {}), "snr_db": level}
-            expanded[level_name] = {**spec, "snr_db": level, "labels": labels}
+            datasets[level_name] = {**spec, "snr_db": level, "labels": labels}
             levels_of[name].append(level_name)
-    config["datasets"] = expanded
-    for exp in config["experiments"].values():
-        exp["datasets"] = [d for name in exp["datasets"] for d in levels_of.get(name, [name])]
+    experiments = {
+        name: {**exp, "datasets": [d for n in exp["datasets"] for d in levels_of.get(n, [n])]}
+        for name, exp in config["experiments"].items()
+    }
+    return datasets, experiments
 
 
 def check(config: dict) -> None:
     """Raise :class:`ConfigError` listing every problem found in ``config``."""
+    plain = _plain_value_problems(config)
+    if plain:
+        # The other checks assume YAML's plain types; report these alone.
+        raise ConfigError("invalid config:\n  - " + "\n  - ".join(plain))
+    datasets, experiments = _expanded(config)
     problems = [
-        *_plain_value_problems(config),
         *_dataset_problems(config),
+        *_dataset_name_problems(config),
         *_model_problems(config),
-        *_experiment_problems(config),
+        *_experiment_problems(config, datasets, experiments),
         *_classical_problems(config),
     ]
     if problems:
@@ -97,6 +125,7 @@ def _plain_value_problems(node, key: str = "") -> list[str]:
 
 
 def _dataset_problems(config: dict) -> list[str]:
+    ceiling = config.get("max_dataset_values", MAX_DATASET_VALUES)
     problems = []
     for name, spec in config["datasets"].items():
         key = f"datasets.{name}"
@@ -109,43 +138,165 @@ def _dataset_problems(config: dict) -> list[str]:
             problems.append(
                 f"{key}: 'test' has no meaning beside 'partition' (its test split is part of the pool)"
             )
-        limit = signals.nyquist(spec["n_samples"])
-        for split in ("train", "test", "partition"):
-            if split not in spec:
-                continue
-            top = signals.highest_frequency(spec[split]["frequencies"])
-            if top > limit and not spec.get("allow_aliasing", False):
-                problems.append(
-                    f"{key}.{split}.frequencies reaches {top:g} cycles per window, above Nyquist "
-                    f"{limit:g} for n_samples {spec['n_samples']}; lower it or set {key}.allow_aliasing: true"
-                )
+        for field in ("amplitude", "time_offset", "phase"):
+            problems += _range_problems(f"{key}.{field}", spec.get(field))
+        problems += _snr_problems(f"{key}.snr_db", spec.get("snr_db"))
+        split_problems = [
+            p
+            for split in ("train", "test", "partition")
+            if split in spec
+            for p in _split_problems(f"{key}.{split}", spec[split], spec)
+        ]
+        problems += split_problems
+        if not split_problems:
+            problems += _size_problems(key, spec, ceiling)
     return problems
+
+
+def _range_problems(key: str, value) -> list[str]:
+    """A constant, or ``[low, high]`` with both finite and ``low <= high``."""
+    bounds = value if isinstance(value, list) else [value]
+    if all(math.isfinite(b) for b in bounds) and bounds == sorted(bounds):
+        return []
+    return [
+        f"{key}: {value!r} is not allowed; give a finite number or [low, high] with low <= high"
+    ]
+
+
+def _snr_problems(key: str, snr_db) -> list[str]:
+    """Each level finite: an infinite SNR is a clean series (null), a NaN one is nothing."""
+    levels = snr_db if isinstance(snr_db, list) else [snr_db]
+    at = (lambda i: f"{key}[{i}]") if isinstance(snr_db, list) else (lambda i: key)
+    return [
+        f"{at(i)}: {level!r} is not allowed; give a finite level in dB (null for clean series)"
+        for i, level in enumerate(levels)
+        if level is not None and not math.isfinite(level)
+    ]
+
+
+def _split_problems(key: str, split: dict, spec: dict) -> list[str]:
+    problems = _frequency_problems(f"{key}.frequencies", split["frequencies"])
+    if problems:
+        return problems
+    top = signals.highest_frequency(split["frequencies"])
+    limit = signals.nyquist(spec["n_samples"])
+    if top > limit and not spec.get("allow_aliasing", False):
+        dataset = key.rsplit(".", 1)[0]
+        problems.append(
+            f"{key}.frequencies reaches {top:g} cycles per window, above Nyquist "
+            f"{limit:g} for n_samples {spec['n_samples']}; lower it or set {dataset}.allow_aliasing: true"
+        )
+    if "test_size" in split:
+        pool = signals.frequency_count(split["frequencies"])
+        if split["test_size"] >= pool:
+            problems.append(
+                f"{key}.test_size: {split['test_size']} is not allowed; the pool "
+                f"({key}.frequencies) holds {pool} series, so at most {pool - 1} "
+                "can be tested and at least one left to train on"
+            )
+    return problems
+
+
+# What each frequency form's list holds; the schema has checked lengths and types.
+_FREQUENCY_SHAPES = {"integers": "[low, high]", "linspace": "[low, high, count]"}
+
+
+def _frequency_problems(key: str, spec: dict) -> list[str]:
+    """Bounds finite and ordered, so that no form draws from an empty or inverted range."""
+    ((form, args),) = spec.items()
+    numbers = args if form == "values" else args[:2]
+    if not all(math.isfinite(v) for v in numbers):
+        return [f"{key}.{form}: {args!r} is not allowed; frequencies must be finite"]
+    if form != "values" and args[0] > args[1]:
+        shape = _FREQUENCY_SHAPES.get(form, "[low, high, count]")
+        return [f"{key}.{form}: {args!r} is not allowed; give {shape} with low <= high"]
+    return []
+
+
+def _size_problems(key: str, spec: dict, ceiling: float) -> list[str]:
+    counts = signals.series_counts(spec)
+    series = sum(counts.values())
+    values = series * spec["n_samples"]
+    if values <= ceiling:
+        return []
+    return [
+        f"{key}: {series:,} series (train {counts['train']:,}, test {counts['test']:,}) x "
+        f"{spec['n_samples']:,} samples = {values:.3g} values, {_gigabytes(values)} as float64, "
+        f"above max_dataset_values {ceiling:.3g} ({_gigabytes(ceiling)}); use fewer "
+        "frequencies, repeats or samples, or raise max_dataset_values at the top of the config"
+    ]
+
+
+def _gigabytes(values: float) -> str:
+    return f"{values * BYTES_PER_VALUE / 1e9:.3g} GB"
+
+
+def _dataset_name_problems(config: dict) -> list[str]:
+    """The names SNR levels generate must be safe (as the schema makes the given ones)
+    and no two datasets may end up with one name."""
+    problems, made_by = [], {}
+    for key, name, level in _dataset_names(config):
+        if level is not None and not re.match(NAME_PATTERN, name):
+            problems.append(
+                f"{key}: level {level!r} makes the dataset name '{name}', which does not "
+                f"match {NAME_PATTERN}; give the level in plain decimal"
+            )
+        if name in made_by:
+            problems.append(
+                f"{key}: the dataset name '{name}' is also made by {made_by[name]}; rename one"
+            )
+        made_by.setdefault(name, key)
+    return problems
+
+
+def _dataset_names(config: dict):
+    """``(key, name, snr level or None)`` of every dataset :func:`expand_snr_levels` makes."""
+    for name, spec in config["datasets"].items():
+        levels = spec.get("snr_db")
+        if not isinstance(levels, list):
+            yield f"datasets.{name}", name, None
+            continue
+        for i, level in enumerate(levels):
+            yield f"datasets.{name}.snr_db[{i}]", snr_dataset_name(name, level), level
 
 
 def _model_problems(config: dict) -> list[str]:
     problems = []
     for name, spec in config["models"].items():
-        try:
-            models.check_hyperparameters(spec["architecture"], spec.get("hyperparameters", {}))
-        except ValueError as err:
-            problems.append(f"models.{name}: {err}")
+        key = f"models.{name}"
+        if spec["architecture"] not in models.ARCHITECTURES:
+            known = ", ".join(sorted(models.ARCHITECTURES))
+            problems.append(
+                f"{key}.architecture: unknown architecture '{spec['architecture']}'; known: {known}"
+            )
+            continue
+        given = spec.get("hyperparameters", {})
+        problems += models.hyperparameter_problems(
+            spec["architecture"], given, f"{key}.hyperparameters"
+        )
     return problems
 
 
 def _classical_problems(config: dict) -> list[str]:
     known = ", ".join(sorted(classical.ESTIMATORS))
-    return [
-        f"classical.{name}: unknown estimator; known: {known}"
-        for name in config.get("classical", {})
-        if name not in classical.ESTIMATORS
-    ]
+    problems = []
+    for name, options in config.get("classical", {}).items():
+        key = f"classical.{name}"
+        if name in classical.ESTIMATORS:
+            problems += classical.option_problems(name, options, key)
+        else:
+            problems.append(f"{key}: unknown estimator; known: {known}")
+    return problems
 
 
-def _experiment_problems(config: dict) -> list[str]:
+def _experiment_problems(config: dict, datasets: dict, experiments: dict) -> list[str]:
+    """Checked after SNR expansion (``datasets``, ``experiments``): an experiment may name a
+    dataset with an SNR list, or one of its levels."""
+    defined = {"datasets": {**config["datasets"], **datasets}, "models": config["models"]}
     problems = []
     for name, exp in config["experiments"].items():
         for kind in ("datasets", "models"):
-            unknown = [n for n in exp[kind] if n not in config[kind]]
+            unknown = [n for n in exp[kind] if n not in defined[kind]]
             if unknown:
                 known = ", ".join(sorted(config[kind])) or "none"
                 problems.append(
@@ -155,8 +306,8 @@ def _experiment_problems(config: dict) -> list[str]:
         if sweep:
             unlabelled = [
                 d
-                for d in exp["datasets"]
-                if sweep not in config["datasets"].get(d, {}).get("labels", {})
+                for d in experiments[name]["datasets"]
+                if d in datasets and sweep not in datasets[d].get("labels", {})
             ]
             if unlabelled:
                 problems.append(

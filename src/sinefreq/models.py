@@ -5,6 +5,10 @@ thread's) and returns an uncompiled ``keras.Model``. Builders import Keras insid
 their body so that the workflow can list, inspect and hash them without loading a
 backend. Only backend-neutral Keras API is used, so ``KERAS_BACKEND`` may be
 tensorflow, jax or torch.
+
+Each hyper-parameter declares what it accepts in the builder's signature
+(``Annotated[int, Range(min=1)]``, see :mod:`sinefreq.params`): the workflow refuses a
+bad value before any job runs, and editing one builder's spec re-trains only its models.
 """
 
 from __future__ import annotations
@@ -12,6 +16,20 @@ from __future__ import annotations
 import hashlib
 import inspect
 from collections.abc import Callable
+from typing import Annotated
+
+from sinefreq import params
+from sinefreq.params import OneOf, Range
+
+# Keras 3's activation names, known without importing Keras (which loads a backend): all
+# of keras.activations but 'threshold', which needs arguments. A test keeps it in step.
+KERAS_ACTIVATIONS = (
+    "celu", "elu", "exponential", "gelu", "glu", "hard_shrink", "hard_sigmoid", "hard_silu",
+    "hard_swish", "hard_tanh", "leaky_relu", "linear", "log_sigmoid", "log_softmax", "mish",
+    "relu", "relu6", "selu", "sigmoid", "silu", "soft_shrink", "softmax", "softplus",
+    "softsign", "sparse_plus", "sparse_sigmoid", "sparsemax", "squareplus", "swish", "tanh",
+    "tanh_shrink",
+)  # fmt: skip
 
 ARCHITECTURES: dict[str, Callable] = {}
 
@@ -23,7 +41,11 @@ def architecture(builder: Callable) -> Callable:
 
 
 @architecture
-def q_dense(n_samples: int, hidden_units: int = 100, output_activation: str = "relu"):
+def q_dense(
+    n_samples: int,
+    hidden_units: Annotated[int, Range(min=1)] = 100,
+    output_activation: Annotated[str, OneOf(KERAS_ACTIVATIONS)] = "relu",
+):
     """The question's dense net: Input(N) -> Dense(100, linear) -> Dense(1, relu)."""
     from keras import Input, Model, layers
 
@@ -33,7 +55,11 @@ def q_dense(n_samples: int, hidden_units: int = 100, output_activation: str = "r
 
 
 @architecture
-def q_lstm(n_samples: int, lstm_units: int = 100, output_activation: str = "relu"):
+def q_lstm(
+    n_samples: int,
+    lstm_units: Annotated[int, Range(min=1)] = 100,
+    output_activation: Annotated[str, OneOf(KERAS_ACTIVATIONS)] = "relu",
+):
     """The question's LSTM: Input((N, 1)) -> LSTM(100) -> Dense(1, relu)."""
     from keras import Input, Model, layers
 
@@ -45,10 +71,10 @@ def q_lstm(n_samples: int, lstm_units: int = 100, output_activation: str = "relu
 @architecture
 def a0_lstm(
     n_samples: int,
-    lstm_units: int = 100,
-    dense_units: int = 100,
-    dropout: float = 0.1,
-    output_activation: str = "relu",
+    lstm_units: Annotated[int, Range(min=1)] = 100,
+    dense_units: Annotated[int, Range(min=1)] = 100,
+    dropout: Annotated[float, Range(min=0, max=1, max_exclusive=True)] = 0.1,
+    output_activation: Annotated[str, OneOf(KERAS_ACTIVATIONS)] = "relu",
 ):
     """Answer 0: LSTM(100) -> Dense(100, relu) -> Dropout(0.1) -> Dense(1, relu)."""
     from keras import Input, Model, layers
@@ -60,7 +86,11 @@ def a0_lstm(
 
 
 @architecture
-def a2_lstm(n_samples: int, lstm_units: int = 10, dense_units: int = 100):
+def a2_lstm(
+    n_samples: int,
+    lstm_units: Annotated[int, Range(min=1)] = 10,
+    dense_units: Annotated[int, Range(min=1)] = 100,
+):
     """Answer 2 (tflearn, ported): LSTM(10) -> Dense(100, relu) -> Dense(1, linear)."""
     from keras import Input, Model, layers
 
@@ -71,7 +101,10 @@ def a2_lstm(n_samples: int, lstm_units: int = 10, dense_units: int = 100):
 
 @architecture
 def a2_dnn(
-    n_samples: int, hidden_units: int = 100, hidden_layers: int = 2, activation: str = "linear"
+    n_samples: int,
+    hidden_units: Annotated[int, Range(min=1)] = 100,
+    hidden_layers: Annotated[int, Range(min=1)] = 2,
+    activation: Annotated[str, OneOf(KERAS_ACTIVATIONS)] = "linear",
 ):
     """Answer 2's dense alternative: Dense(100) -> Dense(100) -> Dense(1), all linear
     (tflearn's default activation)."""
@@ -86,8 +119,7 @@ def a2_dnn(
 
 def hyperparameters(name: str) -> dict:
     """The hyper-parameters a builder accepts, with their defaults."""
-    params = inspect.signature(get_builder(name)).parameters
-    return {key: p.default for key, p in params.items() if key != "n_samples"}
+    return {key: default for key, (_, default) in params.options(get_builder(name)).items()}
 
 
 def get_builder(name: str) -> Callable:
@@ -99,14 +131,18 @@ def get_builder(name: str) -> Callable:
         ) from None
 
 
+def hyperparameter_problems(name: str, given: dict, key: str = "hyperparameters") -> list[str]:
+    """Every unknown or disallowed hyper-parameter in ``given``, each message naming
+    ``key``.<name>, the value and what the builder's signature allows."""
+    builder = get_builder(name)
+    return params.problems(builder, given, key, f"architecture '{name}'", "hyper-parameter")
+
+
 def check_hyperparameters(name: str, given: dict) -> None:
-    """Raise ValueError naming any hyper-parameter the builder does not take."""
-    unknown = sorted(set(given) - set(hyperparameters(name)))
-    if unknown:
-        allowed = ", ".join(sorted(hyperparameters(name))) or "none"
-        raise ValueError(
-            f"architecture '{name}' has no hyper-parameter {', '.join(unknown)}; allowed: {allowed}"
-        )
+    """Raise ValueError listing every problem :func:`hyperparameter_problems` finds."""
+    problems = hyperparameter_problems(name, given)
+    if problems:
+        raise ValueError("; ".join(problems))
 
 
 def build_model(name: str, n_samples: int, **hyper):

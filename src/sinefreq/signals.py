@@ -72,6 +72,29 @@ def highest_frequency(spec: dict) -> float:
     return float(max(args) if form == "values" else args[1])
 
 
+def frequency_count(spec: dict) -> int:
+    """How many frequencies a spec names (before repeats), known without drawing them."""
+    ((form, args),) = spec.items()
+    if form == "integers":
+        return max(int(args[1]) - int(args[0]) + 1, 0)
+    if form in ("linspace", "uniform"):
+        return int(args[2])
+    return len(args)
+
+
+def series_counts(spec: dict) -> dict[str, int]:
+    """Series in each split of a dataset spec, as :func:`make_dataset` draws them."""
+    if "partition" in spec:
+        pool = frequency_count(spec["partition"]["frequencies"])
+        test = int(spec["partition"]["test_size"])
+        return {"train": pool - test, "test": test}
+
+    def count(split: dict) -> int:
+        return frequency_count(split["frequencies"]) * int(split.get("repeats", 1))
+
+    return {"train": count(spec["train"]), "test": count(spec.get("test", spec["train"]))}
+
+
 def _draw(value, size: int, rng: np.random.Generator) -> np.ndarray:
     """A scalar as a constant column, or ``[lo, hi]`` as uniform draws."""
     if isinstance(value, list | tuple):

@@ -1,0 +1,186 @@
+"""Every malformed config is refused by a real dry run, before any job, naming its key.
+
+Each case mutates config/test.yaml and plans it with Snakemake's Python API, as
+``snakemake -n --configfile ...`` would (one process: forty CLI runs would take minutes).
+The refusal must name the dotted key at fault (a JSON-schema message names it as
+``['a']['b']``) and say what is wrong.
+"""
+
+import copy
+import re
+
+import pytest
+import yaml
+from snakemake.api import SnakemakeApi
+from snakemake.settings.types import ConfigSettings, OutputSettings, ResourceSettings
+
+from .conftest import ROOT
+from .test_config import DELETE, TEST_CONFIG, set_at
+
+
+def dry_run(cfg: dict, workdir) -> str:
+    """Plan ``cfg`` as ``snakemake -n`` does; return the error text, or "" if it plans."""
+    configfile = workdir / "config.yaml"
+    configfile.write_text(yaml.safe_dump(cfg, sort_keys=False))
+    try:
+        with SnakemakeApi(OutputSettings()) as api:
+            workflow = api.workflow(
+                resource_settings=ResourceSettings(cores=1),
+                config_settings=ConfigSettings(configfiles=[configfile]),
+                snakefile=ROOT / "Snakefile",
+                workdir=workdir,
+            )
+            workflow.dag().execute_workflow(executor="local", pseudo_executor="dryrun")
+    except Exception as err:  # what the CLI would print, whatever the kind
+        return f"{type(err).__name__}: {err}"
+    return ""
+
+
+def names_key(text: str, key: str) -> bool:
+    """Whether ``text`` names the dotted ``key``, as we write it or as jsonschema does."""
+    brackets = "".join(f"[{part!r}]" for part in key.split("."))
+    return key in text or brackets in text
+
+
+def renamed(section: str, old: str, new: str):
+    """A mutation renaming ``section.old`` to ``new``, and the experiments' references."""
+
+    def mutate(cfg):
+        cfg[section] = {new if k == old else k: v for k, v in cfg[section].items()}
+        for exp in cfg["experiments"].values():
+            if section in exp:
+                exp[section] = [new if n == old else n for n in exp[section]]
+
+    return mutate
+
+
+def setting(path: str, value):
+    """A mutation setting (or deleting) the value at a dotted path."""
+    return lambda cfg: set_at(cfg, path, value)
+
+
+NOISE = "datasets.tiny_noise"
+A0 = "datasets.tiny_a0_f5"
+LSTM = "models.tiny_lstm.hyperparameters"  # architecture a0_lstm
+DNN = "models.tiny_dnn.hyperparameters"  # architecture a2_dnn
+
+# (id, mutation, the key the message must name, a regex the message must match)
+CASES = [
+    # Names become paths and wildcards.
+    ("dataset-slash", renamed("datasets", "tiny_a0_f5", "tiny/a0"), "datasets", r"'tiny/a0' does not match '\^\[A-Za-z0-9\]"),
+    ("dataset-space", renamed("datasets", "tiny_a0_f5", "tiny a0"), "datasets", r"'tiny a0' does not match"),
+    ("dataset-dot-first", renamed("datasets", "tiny_a0_f8", ".hidden"), "datasets", r"'.hidden' does not match"),
+    ("model-dotdot", renamed("models", "tiny_lstm", "../lstm"), "models", r"'../lstm' does not match"),
+    ("experiment-space", renamed("experiments", "sweep", "sweep 2"), "experiments", r"'sweep 2' does not match"),
+    ("estimator-slash", setting("classical", {"nls/x": {}}), "classical", r"'nls/x' does not match"),
+    ("snr-level-name", setting(f"{NOISE}.snr_db", [0, 1.0e20]), f"{NOISE}.snr_db[1]", r"level 1e\+20 makes the dataset name 'tiny_noise_snr1e\+20dB', which does not match"),
+    ("snr-level-clash", setting("datasets.tiny_noise_snr0dB", TEST_CONFIG["datasets"]["tiny_a0_f5"]), "datasets.tiny_noise_snr0dB", r"the dataset name 'tiny_noise_snr0dB' is also made by datasets.tiny_noise.snr_db\[0\]"),
+    # Hyper-parameters, against the builders' annotated signatures.
+    ("units-string", setting(f"{LSTM}.lstm_units", "4"), f"{LSTM}.lstm_units", r"'4' is not allowed; architecture 'a0_lstm' takes an integer >= 1"),
+    ("units-negative", setting(f"{LSTM}.lstm_units", -4), f"{LSTM}.lstm_units", r"-4 is not allowed; .* an integer >= 1"),
+    ("units-zero", setting(f"{LSTM}.dense_units", 0), f"{LSTM}.dense_units", r"0 is not allowed; .* an integer >= 1"),
+    ("units-bool", setting(f"{LSTM}.lstm_units", True), f"{LSTM}.lstm_units", r"True is not allowed; .* an integer >= 1"),
+    ("units-float", setting(f"{LSTM}.lstm_units", 4.5), f"{LSTM}.lstm_units", r"4.5 is not allowed; .* an integer >= 1"),
+    ("units-null", setting(f"{LSTM}.dense_units", None), f"{LSTM}.dense_units", r"None is not allowed; .* an integer >= 1"),
+    ("dropout-above-one", setting(f"{LSTM}.dropout", 1.5), f"{LSTM}.dropout", r"1.5 is not allowed; .* a finite number >= 0 and < 1"),
+    ("dropout-one", setting(f"{LSTM}.dropout", 1), f"{LSTM}.dropout", r"1 is not allowed; .* >= 0 and < 1"),
+    ("dropout-negative", setting(f"{LSTM}.dropout", -0.1), f"{LSTM}.dropout", r"-0.1 is not allowed"),
+    ("dropout-yaml-exponent", setting(f"{LSTM}.dropout", "1e-3"), f"{LSTM}.dropout", r"'1e-3' is not allowed; .* exponents with a dot"),
+    ("activation-unknown", setting(f"{LSTM}.output_activation", "rellu"), f"{LSTM}.output_activation", r"'rellu' is not allowed; .* a string \(one of: celu, elu, .*relu"),
+    ("activation-number", setting(f"{DNN}.activation", 3), f"{DNN}.activation", r"3 is not allowed; architecture 'a2_dnn' takes a string"),
+    ("layers-zero", setting(f"{DNN}.hidden_layers", 0), f"{DNN}.hidden_layers", r"0 is not allowed; architecture 'a2_dnn' takes an integer >= 1"),
+    ("hyperparameter-unknown", setting(LSTM, {"units": 4}), f"{LSTM}.units", r"architecture 'a0_lstm' has no hyper-parameter units; allowed: dense_units, dropout"),
+    ("hyperparameters-list", setting(LSTM, [4]), LSTM, r"\[4\] is not of type 'object'"),
+    ("architecture-unknown", setting("models.tiny_lstm.architecture", "gru"), "models.tiny_lstm.architecture", r"unknown architecture 'gru'; known: a0_lstm"),
+    # Classical estimators' options, against their signatures.
+    ("nls-pad-odd", setting("classical", {"nls": {"pad": 3}}), "classical.nls.pad", r"3 is not allowed; estimator 'nls' takes an integer >= 2, even"),
+    ("nls-offset-string", setting("classical", {"nls": {"offset": "no"}}), "classical.nls.offset", r"'no' is not allowed; estimator 'nls' takes true or false"),
+    ("nls-option-unknown", setting("classical", {"nls": {"tolerance": 1.0e-6}}), "classical.nls.tolerance", r"estimator 'nls' has no option tolerance; allowed: max_iter, offset, pad, tol"),
+    ("nls-tol-zero", setting("classical", {"nls": {"tol": 0}}), "classical.nls.tol", r"0 is not allowed; .* a finite number > 0"),
+    ("nls-iterations-float", setting("classical", {"nls": {"max_iter": 2.5}}), "classical.nls.max_iter", r"2.5 is not allowed; .* an integer >= 0"),
+    ("fft-iterations-negative", setting("classical", {"fft_interp": {"n_iter": -1}}), "classical.fft_interp.n_iter", r"-1 is not allowed; estimator 'fft_interp' takes an integer >= 0"),
+    ("estimator-unknown", setting("classical", {"music": {}}), "classical.music", r"unknown estimator; known: fft_interp, nls"),
+    ("estimator-options-number", setting("classical", {"nls": 5}), "classical.nls", r"5 is not of type 'object'"),
+    # [low, high] ranges and frequency specs.
+    ("amplitude-reversed", setting(f"{NOISE}.amplitude", [2, 0.5]), f"{NOISE}.amplitude", r"\[2, 0.5\] is not allowed; give a finite number or \[low, high\] with low <= high"),
+    ("time-offset-reversed", setting(f"{A0}.time_offset", [1, 0]), f"{A0}.time_offset", r"\[1, 0\] is not allowed"),
+    ("phase-reversed", setting(f"{NOISE}.phase", [6.28, 0]), f"{NOISE}.phase", r"\[6.28, 0\] is not allowed"),
+    ("amplitude-infinite", setting(f"{NOISE}.amplitude", [0.5, float("inf")]), f"{NOISE}.amplitude", r"\[0.5, inf\] is not allowed; give a finite number"),
+    ("integers-reversed", setting(f"{A0}.train.frequencies", {"integers": [4, 1]}), f"{A0}.train.frequencies.integers", r"\[4, 1\] is not allowed; give \[low, high\] with low <= high"),
+    ("integers-negative", setting(f"{A0}.train.frequencies", {"integers": [-1, 4]}), f"{A0}.train.frequencies.integers", r"-1 is less than the minimum of 0"),
+    ("linspace-reversed", setting(f"{NOISE}.partition.frequencies", {"linspace": [16, 1, 40]}), f"{NOISE}.partition.frequencies.linspace", r"\[16, 1, 40\] is not allowed; give \[low, high, count\] with low <= high"),
+    ("uniform-reversed", setting(f"{NOISE}.partition.frequencies", {"uniform": [5, 1, 40]}), f"{NOISE}.partition.frequencies.uniform", r"\[5, 1, 40\] is not allowed"),
+    ("values-empty", setting(f"{A0}.train.frequencies", {"values": []}), f"{A0}.train.frequencies.values", r"\[\] should be non-empty"),
+    ("values-nan", setting(f"{A0}.train.frequencies", {"values": [1, float("nan")]}), f"{A0}.train.frequencies.values", r"\[1, nan\] is not allowed; frequencies must be finite"),
+    ("above-nyquist", setting(f"{A0}.train.frequencies", {"integers": [1, 16]}), f"{A0}.train.frequencies", r"reaches 16 cycles per window, above Nyquist 15.5"),
+    ("test-size-whole-pool", setting(f"{NOISE}.partition.test_size", 40), f"{NOISE}.partition.test_size", r"40 is not allowed; the pool .* holds 40 series, so at most 39"),
+    ("test-size-above-pool", setting(f"{NOISE}.partition.test_size", 100), f"{NOISE}.partition.test_size", r"100 is not allowed"),
+    ("test-size-zero", setting(f"{NOISE}.partition.test_size", 0), f"{NOISE}.partition.test_size", r"0 is less than the minimum of 1"),
+    ("train-and-partition", setting(f"{NOISE}.train", {"frequencies": {"integers": [1, 2]}}), NOISE, r"give either 'train' .* or 'partition'"),
+    # Noise levels.
+    ("snr-list-infinite", setting(f"{NOISE}.snr_db", [0, float("inf")]), f"{NOISE}.snr_db[1]", r"inf is not allowed; give a finite level in dB"),
+    ("snr-nan", setting(f"{A0}.snr_db", float("nan")), f"{A0}.snr_db", r"nan is not allowed; give a finite level in dB"),
+    ("snr-string", setting(f"{A0}.snr_db", "loud"), f"{A0}.snr_db", r"'loud' is not of type 'number', 'null', 'array'"),
+    # Size: a slip in repeats or counts must not fill the disk.
+    ("repeats-huge", setting(f"{A0}.train.repeats", 10**9), A0, r"8,000,000,000 series \(train 4,000,000,000, test 4,000,000,000\) x 32 samples = 2.56e\+11 values, 2.05e\+03 GB as float64, above max_dataset_values 2e\+08 \(1.6 GB\); .* raise max_dataset_values"),
+    ("linspace-count-huge", setting(f"{NOISE}.partition.frequencies", {"linspace": [1, 15, 10**8]}), NOISE, r"100,000,000 series .* above max_dataset_values"),
+    ("ceiling-lowered", setting("max_dataset_values", 100), A0, r"32 series \(train 16, test 16\) x 32 samples = 1.02e\+03 values, .* above max_dataset_values 100"),
+    ("ceiling-zero", setting("max_dataset_values", 0), "max_dataset_values", r"0 is less than or equal to the minimum of 0"),
+    # Training settings and experiments.
+    ("epochs-zero", setting("models.tiny_lstm.epochs", 0), "models.tiny_lstm.epochs", r"0 is less than the minimum of 1"),
+    ("repeats-zero", setting(f"{A0}.train.repeats", 0), f"{A0}.train.repeats", r"0 is less than the minimum of 1"),
+    ("misspelt-key", setting("models.tiny_lstm.epoch", 3), "models.tiny_lstm", r"'epoch' was unexpected"),
+    ("experiment-unknown-model", setting("experiments.sweep.models", ["nope"]), "experiments.sweep.models", r"unknown nope; defined: tiny_diverging"),
+    ("sweep-unlabelled", setting("experiments.sweep.datasets", ["tiny_noise"]), "experiments.sweep.sweep", r"datasets tiny_noise_snr0dB, tiny_noise_snr20dB have no labels.max_freq"),
+    ("seed-missing", setting(f"{A0}.seed", DELETE), A0, r"'seed' is a required property"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("change", "key", "message"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
+)
+def test_dry_run_refuses(change, key, message, tmp_path):
+    cfg = copy.deepcopy(TEST_CONFIG)
+    change(cfg)
+    error = dry_run(cfg, tmp_path)
+    assert error, "the dry run planned this config"
+    assert names_key(error, key), f"{key} not named in:\n{error}"
+    assert re.search(message, error, re.DOTALL), error
+    assert not (tmp_path / "data").exists() and not (tmp_path / "results").exists()
+
+
+def test_every_problem_is_reported_at_once(tmp_path):
+    cfg = copy.deepcopy(TEST_CONFIG)
+    changes = {
+        f"{LSTM}.dropout": 1.5,
+        f"{DNN}.hidden_layers": 0,
+        f"{A0}.time_offset": [1, 0],
+        f"{NOISE}.partition.test_size": 40,
+    }
+    for path, value in changes.items():
+        setting(path, value)(cfg)
+    cfg["classical"] = {"nls": {"pad": 3}}
+    error = dry_run(cfg, tmp_path)
+    for key in [*changes, "classical.nls.pad"]:
+        assert names_key(error, key), f"{key} not named in:\n{error}"
+
+
+VALID = [
+    ("test-config", lambda cfg: None),
+    # Generated SNR names with a minus sign are names like any other.
+    ("negative-snr-levels", setting(f"{NOISE}.snr_db", [-10, 2.5])),
+    # An experiment may name one SNR level of a dataset by its generated name.
+    ("one-snr-level", setting("experiments.noise.datasets", ["tiny_noise_snr20dB"])),
+    # Ints are numbers for a float option; a range may be a point.
+    ("int-for-float", setting(f"{LSTM}.dropout", 0)),
+    ("point-range", setting(f"{A0}.time_offset", [0.5, 0.5])),
+    ("estimator-options", setting("classical", {"fft_interp": {"pad": 8}, "nls": {"tol": 1}})),
+]
+
+
+@pytest.mark.parametrize("change", [c[1] for c in VALID], ids=[c[0] for c in VALID])
+def test_dry_run_plans_valid_variants(change, tmp_path):
+    """The same route plans well-formed configs: the refusals above are the checks'."""
+    cfg = copy.deepcopy(TEST_CONFIG)
+    change(cfg)
+    assert dry_run(cfg, tmp_path) == ""
