@@ -10,9 +10,13 @@ rule classical:
         "results/benchmarks/classical/{dataset}/{method}.tsv"
     conda:
         ENV
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=15,
     params:
         options=lambda w: config["classical"][w.method],
-        code=source_fingerprint("sinefreq.classical", "sinefreq.metrics"),
+        code=step_code("classical_estimate"),
     script:
         "../scripts/classical.py"
 
@@ -26,7 +30,11 @@ rule bound:
         "logs/bound/{dataset}.log",
     conda:
         ENV
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=15,
     params:
-        code=source_fingerprint("sinefreq.crlb"),
+        code=step_code("bound"),
     script:
         "../scripts/bound.py"

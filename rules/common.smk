@@ -1,9 +1,6 @@
 # Helpers shared by the rules: the library on the path, config checks, run lists and
 # the fingerprints that make code edits re-run exactly the jobs they affect.
 
-import hashlib
-import importlib
-import inspect
 import os
 import re
 import sys
@@ -19,6 +16,7 @@ os.environ.update(
 )
 
 from sinefreq import config as study  # noqa: E402
+from sinefreq import fingerprint, signals, thread  # noqa: E402
 from sinefreq import models as registry  # noqa: E402
 
 try:
@@ -38,10 +36,16 @@ wildcard_constraints:
     seed=r"\d+",
 
 
-def source_fingerprint(*modules):
-    """Hash of modules' source: a rule whose params include it re-runs when they change."""
-    text = "".join(inspect.getsource(importlib.import_module(m)) for m in modules)
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
+def step_code(step):
+    """Fingerprint of the code a rule's step can run (its script runs ``steps.<step>``
+    inside ``steps.logged``), found by following imports: a rule whose params include it
+    re-runs when that code changes. Model builders' bodies are left out: only rule train
+    runs one, and its params add that builder's own fingerprint."""
+    return fingerprint.code_fingerprint(
+        "sinefreq.steps",
+        ["logged", step],
+        hidden={"sinefreq.models": registry.ARCHITECTURES},
+    )
 
 
 def run_path(name):
@@ -54,6 +58,39 @@ def runs_of(experiment):
 
 def run_files(runs, name):
     return [f"results/runs/{run.path}/{name}" for run in runs]
+
+
+def experiment_datasets(experiment):
+    return config["experiments"][experiment]["datasets"]
+
+
+def nyquist_of(experiment):
+    """Dataset -> Nyquist frequency, for an experiment's datasets (its figures' panels)."""
+    return {
+        d: signals.nyquist(config["datasets"][d]["n_samples"])
+        for d in experiment_datasets(experiment)
+    }
+
+
+def losses_of(experiment):
+    """Model -> training loss, for an experiment's models (its learning curves' axis)."""
+    return {
+        m: config["models"][m]["loss"]
+        for m in config["experiments"][experiment]["models"]
+    }
+
+
+def sweep_labels(experiment, sweep):
+    """Dataset -> its value of the swept label, for an experiment's datasets."""
+    return {
+        d: config["datasets"][d]["labels"][sweep]
+        for d in experiment_datasets(experiment)
+    }
+
+
+def thread_sweep_points(experiment, sweep):
+    """The thread's numbers to draw on an experiment's sweep figure, or None."""
+    return thread.sweep_points(config["experiments"][experiment].get("thread"), sweep)
 
 
 def sweep_figures():

@@ -5,8 +5,12 @@ rule dataset:
         "logs/dataset/{dataset}.log",
     conda:
         ENV
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=15,
     params:
         spec=lambda w: config["datasets"][w.dataset],
-        code=source_fingerprint("sinefreq.signals", "sinefreq.io"),
+        code=step_code("make_dataset"),
     script:
         "../scripts/make_dataset.py"

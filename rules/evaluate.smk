@@ -12,12 +12,13 @@ rule evaluate:
         "results/benchmarks/evaluate/{dataset}/{model}/seed{seed}.tsv"
     conda:
         ENV
+    threads: 1
     resources:
         mem_mb=2000,
         runtime=15,
     params:
         run=lambda w: {"dataset": w.dataset, "model": w.model, "seed": int(w.seed)},
-        code=source_fingerprint("sinefreq.metrics"),
+        code=step_code("evaluate"),
     script:
         "../scripts/evaluate.py"
 
@@ -46,10 +47,13 @@ rule aggregate:
         "logs/aggregate.log",
     conda:
         ENV
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
     params:
         experiments=config["experiments"],
-        code=source_fingerprint(
-            "sinefreq.aggregate", "sinefreq.thread", "sinefreq.crlb"
-        ),
+        labels={d: spec["labels"] for d, spec in config["datasets"].items()},
+        code=step_code("aggregate"),
     script:
         "../scripts/aggregate.py"

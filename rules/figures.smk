@@ -21,9 +21,14 @@ rule experiment_figures:
         "logs/figures/{experiment}.log",
     conda:
         ENV
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=15,
     params:
-        experiment=lambda w: config["experiments"][w.experiment],
-        code=source_fingerprint("sinefreq.plots"),
+        nyquist=lambda w: nyquist_of(w.experiment),
+        loss=lambda w: losses_of(w.experiment),
+        code=step_code("experiment_figures"),
     script:
         "../scripts/experiment_figures.py"
 
@@ -48,9 +53,16 @@ rule sweep_figure:
         or "^$",
     conda:
         ENV
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=15,
     params:
-        experiment=lambda w: config["experiments"][w.experiment],
-        code=source_fingerprint("sinefreq.plots"),
+        labels=lambda w: sweep_labels(w.experiment, w.sweep),
+        models=lambda w: config["experiments"][w.experiment]["models"],
+        classical=lambda w: config["experiments"][w.experiment]["classical"],
+        thread_points=lambda w: thread_sweep_points(w.experiment, w.sweep),
+        code=step_code("sweep_figure"),
     script:
         "../scripts/sweep_figure.py"
 
@@ -60,7 +72,7 @@ rule frequency_figure:
         lambda w: run_files(runs_of(w.experiment), "metrics.json"),
         lambda w: expand(
             "results/classical/{dataset}/{method}/metrics.json",
-            dataset=config["experiments"][w.experiment]["datasets"],
+            dataset=experiment_datasets(w.experiment),
             method=config["classical"],
         ),
     output:
@@ -75,8 +87,12 @@ rule frequency_figure:
         "logs/figures/{experiment}_error_vs_frequency.log",
     conda:
         ENV
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=15,
     params:
-        experiment=lambda w: config["experiments"][w.experiment],
-        code=source_fingerprint("sinefreq.plots"),
+        nyquist=lambda w: nyquist_of(w.experiment),
+        code=step_code("frequency_figure"),
     script:
         "../scripts/frequency_figure.py"

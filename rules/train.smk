@@ -13,7 +13,7 @@ rule train:
         ENV
     threads: config["train_threads"]
     resources:
-        mem_mb=2000,
+        mem_mb=4000,
         runtime=120,
     params:
         settings=lambda w: study.training_settings(config, w.model),
@@ -22,6 +22,6 @@ rule train:
         builder=lambda w: registry.builder_fingerprint(
             config["models"][w.model]["architecture"]
         ),
-        code=source_fingerprint("sinefreq.training"),
+        code=step_code("train"),
     script:
         "../scripts/train.py"

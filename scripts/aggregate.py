@@ -4,8 +4,9 @@ from sinefreq import steps
 
 with steps.logged(snakemake.log[0]):
     steps.aggregate(
-        snakemake.config,
         [*snakemake.input.metrics, *snakemake.input.classical],
         snakemake.input.bounds,
+        snakemake.params.experiments,
+        snakemake.params.labels,
         dict(snakemake.output.items()),
     )

@@ -4,9 +4,10 @@ from sinefreq import steps
 
 with steps.logged(snakemake.log[0]):
     steps.experiment_figures(
-        snakemake.config,
         snakemake.wildcards.experiment,
         snakemake.input.predictions,
         snakemake.input.histories,
+        snakemake.params.nyquist,
+        snakemake.params.loss,
         dict(snakemake.output.items()),
     )

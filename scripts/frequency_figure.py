@@ -4,5 +4,8 @@ from sinefreq import steps
 
 with steps.logged(snakemake.log[0]):
     steps.frequency_figure(
-        snakemake.config, snakemake.wildcards.experiment, snakemake.input, snakemake.output[0]
+        snakemake.wildcards.experiment,
+        snakemake.input,
+        snakemake.params.nyquist,
+        snakemake.output[0],
     )

@@ -4,8 +4,12 @@ from sinefreq import steps
 
 with steps.logged(snakemake.log[0]):
     steps.sweep_figure(
-        snakemake.config,
         snakemake.wildcards.experiment,
         snakemake.input.summary,
+        snakemake.wildcards.sweep,
+        snakemake.params.labels,
+        snakemake.params.models,
+        snakemake.params.classical,
+        snakemake.params.thread_points,
         snakemake.output[0],
     )

@@ -5,7 +5,7 @@ import contextlib
 import pytest
 import yaml
 
-from .conftest import load_yaml, planned_jobs
+from .conftest import ROOT, load_yaml, planned_jobs
 
 pytestmark = pytest.mark.slow
 
@@ -99,17 +99,6 @@ def test_editing_one_builders_code(tiny_study):
     )
 
 
-def test_editing_plotting_code(tiny_study):
-    workdir, _ = tiny_study
-    plots = workdir / "src" / "sinefreq" / "plots.py"
-    with edited(
-        plots, 'FREQ_UNIT = "cycles per window"', 'FREQ_UNIT = "cycles per window"  # edited'
-    ):
-        jobs = planned_jobs(workdir, "--configfile", "config/test.yaml")
-    figures = set().union(*(experiment_figures(e) for e in ("sweep", "noise", "diverging")))
-    assert jobs == figures | (AGGREGATION - {("aggregate", "")})
-
-
 def test_adding_a_seed(tiny_study, tmp_path):
     workdir, _ = tiny_study
     jobs = plan_with(workdir, tmp_path, lambda c: c["experiments"]["sweep"]["seeds"].append(2))
@@ -129,3 +118,83 @@ def test_adding_an_experiment(tiny_study, tmp_path):
 
     jobs = plan_with(workdir, tmp_path, add)
     assert jobs == run_jobs("tiny_a0_f8", "tiny_dnn", 0) | AGGREGATION | experiment_figures("extra")
+
+
+# Editing a library module re-runs every job of these rules: those whose step runs the
+# module's code (imported, at module level or inside the step), then what reads their
+# outputs. In the tiny study every job of a rule is affected alike.
+EVERY_RULE = {
+    "dataset",
+    "bound",
+    "classical",
+    "train",
+    "evaluate",
+    "aggregate",
+    "experiment_figures",
+    "frequency_figure",
+    "sweep_figure",
+    "all",
+}
+TABLES = {"aggregate", "sweep_figure", "all"}
+FIGURES = {"experiment_figures", "frequency_figure", "sweep_figure", "all"}
+NETWORKS = {"train", "evaluate"} | TABLES | FIGURES
+PREDICTIONS = {"evaluate", "classical"} | TABLES | FIGURES
+CODE_EDITS = {
+    "__init__.py": EVERY_RULE,  # importing any sinefreq module runs it
+    "aggregate.py": TABLES,
+    "classical.py": {"classical", "frequency_figure"} | TABLES,
+    "cli.py": set(),  # the command line; no rule runs it
+    "config.py": set(),  # runs while planning: what it decides reaches the jobs as params
+    "crlb.py": {"bound"} | TABLES,
+    "estimators.py": set(),
+    "fingerprint.py": set(),  # runs while planning
+    "generator.py": set(),
+    "io.py": EVERY_RULE,
+    "losses.py": set(),
+    "metrics.py": PREDICTIONS,
+    "models.py": NETWORKS,  # outside the builders: every model
+    "params.py": NETWORKS | {"classical"},  # models and classical import it
+    "plots.py": FIGURES,
+    "regime.py": set(),
+    "signals.py": EVERY_RULE,  # every dataset, then all that follows
+    "steps.py": EVERY_RULE,  # at module level: every step
+    "thread.py": TABLES,
+    "training.py": NETWORKS,
+}
+LIBRARY = ROOT / "src" / "sinefreq"
+
+
+@pytest.fixture(scope="module")
+def every_job(tiny_study):
+    workdir, _ = tiny_study
+    return planned_jobs(workdir, "--configfile", "config/test.yaml", "--forceall")
+
+
+def jobs_of(rules, every_job):
+    return {job for job in every_job if job[0] in rules}
+
+
+def test_the_code_edit_table_names_every_module():
+    assert sorted(CODE_EDITS) == sorted(p.name for p in LIBRARY.glob("*.py"))
+
+
+@pytest.mark.parametrize("module", sorted(CODE_EDITS))
+def test_editing_a_module_reruns_the_jobs_that_run_it(tiny_study, every_job, module):
+    workdir, _ = tiny_study
+    path = workdir / "src" / "sinefreq" / module
+    text = path.read_text()
+    with edited(path, text, text + "# edited\n"):
+        jobs = planned_jobs(workdir, "--configfile", "config/test.yaml")
+    assert jobs == jobs_of(CODE_EDITS[module], every_job)
+
+
+def test_editing_one_step_reruns_that_steps_jobs_only(tiny_study, every_job):
+    workdir, _ = tiny_study
+    steps = workdir / "src" / "sinefreq" / "steps.py"
+    with edited(
+        steps,
+        "    io.write_json(out_path, result)\n",
+        "    io.write_json(out_path, result)  # edited\n",
+    ):
+        jobs = planned_jobs(workdir, "--configfile", "config/test.yaml")
+    assert jobs == jobs_of({"bound"} | TABLES, every_job)

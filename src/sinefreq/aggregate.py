@@ -1,4 +1,10 @@
-"""Tables over runs: one row per run, mean and spread over seeds, the thread beside us."""
+"""Tables over runs: one row per run, statistics over seeds, the thread beside us.
+
+Over seeds, the summary gives the mean and standard deviation and, less swayed by one
+failed seed, the median and a 90% interval: the 5th to 95th percentile of the per-seed
+values, rounded outward to values a seed reached, so that with fewer than 21 seeds it is
+the range (min to max). Seeds whose loss diverged are left out of all of them.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +12,6 @@ import numpy as np
 import pandas as pd
 
 from sinefreq import crlb, thread
-from sinefreq.config import Run, experiment_runs
 
 RUN_METRICS = ("mae", "rmse", "max_abs_error", "bias", "spread_ratio", "zero_fraction")
 SUMMARY_METRICS = (
@@ -18,6 +23,14 @@ SUMMARY_METRICS = (
     "test_crlb_rmse",
     "test_db_above_crlb",
 )
+SETUP = ["dataset", "model"]
+# Ways a run fails, as columns of the runs table; a run counts once in n_failed.
+FAILURES = {
+    "n_diverged": "diverged",
+    "n_collapsed": "test_collapsed",
+    "n_dead_output": "test_dead_output",
+}
+INTERVAL = (0.05, 0.95)
 
 
 def run_row(metrics: dict) -> dict:
@@ -31,59 +44,80 @@ def run_row(metrics: dict) -> dict:
     return row
 
 
-def runs_table(config: dict, metrics: list[dict], bounds: dict[str, dict]) -> pd.DataFrame:
-    """One row per run (network or classical estimator), with the experiments that ask
-    for it and, on noisy data, the Cramer-Rao bound of its test split and how far above
-    it the run's RMSE lies (dB). ``bounds`` maps dataset -> its bounds file's content."""
+def runs_table(experiments: dict, metrics: list[dict], bounds: dict[str, dict]) -> pd.DataFrame:
+    """One row per run (network or classical estimator), with the ``experiments`` (the
+    config's section) that ask for it and, on noisy data, the Cramer-Rao bound of its test
+    split and how far above it the run's RMSE lies (dB). ``bounds`` maps dataset -> its
+    bounds file's content."""
     table = pd.DataFrame([run_row(m) for m in metrics])
     bound = (bounds[d]["splits"]["test"]["crlb_rmse"] for d in table["dataset"])
     table["test_crlb_rmse"] = [np.nan if b is None else b for b in bound]
     table["test_db_above_crlb"] = crlb.db_above_bound(table["test_rmse"], table["test_crlb_rmse"])
-    membership = {}
-    for name in config["experiments"]:
-        for run in experiment_runs(config, name):
-            membership.setdefault(run, []).append(name)
     table.insert(
-        0,
-        "experiments",
-        [";".join(membership.get(Run(r.dataset, r.model, r.seed), [])) for r in table.itertuples()],
+        0, "experiments", [";".join(experiments_of(r, experiments)) for r in table.itertuples()]
     )
     return table.sort_values(["dataset", "model", "seed"]).reset_index(drop=True)
 
 
+def experiments_of(run, experiments: dict) -> list[str]:
+    """Names of the experiments whose datasets, models and seeds include ``run``."""
+    return [
+        name
+        for name, exp in experiments.items()
+        if run.dataset in exp["datasets"]
+        and run.model in exp["models"]
+        and run.seed in exp["seeds"]
+    ]
+
+
+def p05(values: pd.Series) -> float:
+    """Lower end of the 90% interval (rounded down to a value a seed reached)."""
+    return values.quantile(INTERVAL[0], interpolation="lower")
+
+
+def p95(values: pd.Series) -> float:
+    """Upper end of the 90% interval (rounded up to a value a seed reached)."""
+    return values.quantile(INTERVAL[1], interpolation="higher")
+
+
 def summary_table(runs: pd.DataFrame) -> pd.DataFrame:
-    """Per (dataset, model): runs, diverged and collapsed counts, mean and std over the
-    seeds that did not diverge."""
-    rows = []
-    for (dataset, model), group in runs.groupby(["dataset", "model"], sort=True):
-        ok = group[~group["diverged"]]
-        row = {
-            "experiments": group["experiments"].iloc[0],
-            "dataset": dataset,
-            "model": model,
-            "estimator": group["estimator"].iloc[0],
-            "n_runs": len(group),
-            "n_diverged": int(group["diverged"].sum()),
-            "n_collapsed": int(group["test_collapsed"].sum()),
-            "n_dead_output": int(group["test_dead_output"].sum()),
-        }
-        for metric in SUMMARY_METRICS:
-            row[f"{metric}_mean"] = ok[metric].mean() if len(ok) else np.nan
-            row[f"{metric}_std"] = ok[metric].std(ddof=1) if len(ok) > 1 else np.nan
-        rows.append(row)
-    return pd.DataFrame(rows)
+    """Per setup (dataset, model): runs, failed runs (any of diverged, collapsed, dead
+    output; and each), and each metric's mean, std, median and 90% interval over the seeds
+    that did not diverge (NaN where none is left; std needs two)."""
+    failed = runs[list(FAILURES.values())].any(axis=1)
+    counts = (
+        runs.assign(failed=failed)
+        .groupby(SETUP, sort=True)
+        .agg(
+            experiments=("experiments", "first"),
+            estimator=("estimator", "first"),
+            n_runs=("seed", "size"),
+            n_failed=("failed", "sum"),
+            **{count: (column, "sum") for count, column in FAILURES.items()},
+        )
+    )
+    stats = (
+        runs[~runs["diverged"]]
+        .groupby(SETUP)[list(SUMMARY_METRICS)]
+        .agg(["mean", "std", "median", p05, p95])
+    )
+    stats.columns = [f"{metric}_{stat}" for metric, stat in stats.columns]
+    return counts.join(stats).reset_index()[
+        ["experiments", *SETUP, *counts.columns[1:], *stats.columns]
+    ]
 
 
-def thread_table(config: dict, summary: pd.DataFrame) -> pd.DataFrame:
-    """The thread's reported figures beside ours, for experiments tagged with ``thread``."""
-    indexed = summary.set_index(["dataset", "model"])
+def thread_table(experiments: dict, labels: dict, summary: pd.DataFrame) -> pd.DataFrame:
+    """The thread's reported figures beside ours, for experiments tagged with ``thread``.
+    ``labels`` maps dataset -> its labels (``max_freq`` picks answer 0's number)."""
+    indexed = summary.set_index(SETUP)
     rows = []
-    for name, exp in config["experiments"].items():
+    for name, exp in experiments.items():
         setup = exp.get("thread")
         if not setup:
             continue
         for dataset in exp["datasets"]:
-            max_freq = config["datasets"][dataset].get("labels", {}).get("max_freq")
+            max_freq = labels[dataset].get("max_freq")
             for model in exp["models"]:
                 ours = indexed.loc[(dataset, model)]
                 rows.append(
@@ -95,36 +129,50 @@ def thread_table(config: dict, summary: pd.DataFrame) -> pd.DataFrame:
                         "max_freq": max_freq,
                         "thread_says": thread.claim(setup),
                         "thread_mae": thread.thread_value(setup, max_freq),
-                        "train_mae_mean": ours["train_mae_mean"],
-                        "train_mae_std": ours["train_mae_std"],
-                        "test_mae_mean": ours["test_mae_mean"],
-                        "test_mae_std": ours["test_mae_std"],
-                        "collapsed": f"{ours['n_collapsed']}/{ours['n_runs']}",
-                        "dead_output": f"{ours['n_dead_output']}/{ours['n_runs']}",
-                        "diverged": f"{ours['n_diverged']}/{ours['n_runs']}",
+                        **{
+                            f"{metric}_{stat}": ours[f"{metric}_{stat}"]
+                            for metric in ("train_mae", "test_mae")
+                            for stat in ("mean", "std", "median", "p05", "p95")
+                        },
+                        **{count: ours[count] for count in ("n_runs", "n_failed", *FAILURES)},
                     }
                 )
     return pd.DataFrame(rows)
 
 
-def _mean_std(mean: float, std: float) -> str:
-    if pd.isna(mean):
+def _median_interval(row, metric: str) -> str:
+    """``median [p05, p95]``; the median alone for one seed; n/a if none is left."""
+    median, low, high = (getattr(row, f"{metric}_{stat}") for stat in ("median", "p05", "p95"))
+    if pd.isna(median):
         return "n/a"
-    return f"{mean:.3f}" if pd.isna(std) else f"{mean:.3f} ± {std:.3f}"
+    return f"{median:.3f}" if low == high else f"{median:.3f} [{low:.3f}, {high:.3f}]"
+
+
+def _failures(row) -> str:
+    """``failed/runs`` and, if any, which way: e.g. ``2/3 (1 collapsed, 1 dead output)``."""
+    kinds = [
+        f"{getattr(row, count)} {count.removeprefix('n_').replace('_', ' ')}"
+        for count in FAILURES
+        if getattr(row, count)
+    ]
+    failed = f"{row.n_failed}/{row.n_runs}"
+    return f"{failed} ({', '.join(kinds)})" if kinds else failed
 
 
 def thread_markdown(table: pd.DataFrame) -> str:
-    """The thread table as Markdown, for the report and the README."""
+    """The thread table as Markdown, for the report and the README: medians over seeds
+    with their 90% interval (with fewer than 21 seeds, the range min to max)."""
     lines = [
-        "| setup | dataset | model | thread says | thread MAE | our train MAE | our held-out MAE "
-        "| collapsed | dead output | diverged |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| setup | dataset | model | thread says | thread MAE "
+        "| our train MAE, median [90% interval] | our held-out MAE, median [90% interval] "
+        "| failed runs |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for r in table.itertuples():
         thread_mae = "—" if pd.isna(r.thread_mae) else f"{r.thread_mae:.3f}"
         lines.append(
             f"| {r.setup} | {r.dataset} | {r.model} | {r.thread_says} | {thread_mae} | "
-            f"{_mean_std(r.train_mae_mean, r.train_mae_std)} | {_mean_std(r.test_mae_mean, r.test_mae_std)} | "
-            f"{r.collapsed} | {r.dead_output} | {r.diverged} |"
+            f"{_median_interval(r, 'train_mae')} | {_median_interval(r, 'test_mae')} | "
+            f"{_failures(r)} |"
         )
     return "\n".join(lines) + "\n"

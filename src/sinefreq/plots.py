@@ -125,19 +125,20 @@ def sweep_errors(summary, sweep: str, title: str, thread_points: dict[float, flo
     )
 
 
-def snr_sweep(rows, title: str):
-    """Test RMSE against SNR on log axes: each network (mean and std over seeds), each
-    classical estimator, and the Cramer-Rao bound (exact, averaged over the test set).
+def classical_sweep(rows, sweep: str, title: str):
+    """Test RMSE against a swept dataset label on log axes: each network (mean and std
+    over seeds), each classical estimator, and the Cramer-Rao bound (exact, averaged over
+    the test set; absent on clean data).
 
-    ``rows`` has one row per (dataset, model) with ``snr_db``, ``estimator``,
-    ``test_rmse_{mean,std}`` and ``test_crlb_rmse_mean``.
+    ``rows`` has one row per (dataset, model) with a column named ``sweep``,
+    ``estimator``, ``test_rmse_{mean,std}`` and ``test_crlb_rmse_mean``.
     """
     fig, ax = plt.subplots(figsize=(6.8, 4.8))
-    rows = rows.sort_values("snr_db")
+    rows = rows.sort_values(sweep)
     for i, (model, group) in enumerate(rows.groupby("model", sort=True)):
         classical = group["estimator"].iloc[0] == "classical"
         ax.errorbar(
-            group["snr_db"],
+            group[sweep],
             group["test_rmse_mean"],
             yerr=None if classical else group["test_rmse_std"].fillna(0),
             fmt="s--" if classical else "o-",
@@ -146,8 +147,9 @@ def snr_sweep(rows, title: str):
             label=f"{model} ({'classical' if classical else 'network'})",
         )
     bound = rows.drop_duplicates("dataset")
-    ax.plot(bound["snr_db"], bound["test_crlb_rmse_mean"], "k-", lw=2, label="Cramer-Rao bound")
-    return _finish_single(fig, ax, "SNR (dB)", f"RMSE on held-out series ({FREQ_UNIT})", title)
+    ax.plot(bound[sweep], bound["test_crlb_rmse_mean"], "k-", lw=2, label="Cramer-Rao bound")
+    xlabel = "SNR (dB)" if sweep == "snr_db" else sweep.replace("_", " ")
+    return _finish_single(fig, ax, xlabel, f"RMSE on held-out series ({FREQ_UNIT})", title)
 
 
 def error_vs_frequency(panels: dict[str, dict], title: str):

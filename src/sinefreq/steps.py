@@ -15,7 +15,10 @@ from pathlib import Path
 
 import numpy as np
 
-from sinefreq import __version__, io, metrics, signals
+# Only what (nearly) every step needs is imported here; the rest inside the steps, so
+# that each rule's code fingerprint (sinefreq.fingerprint) covers the modules its step
+# runs and no others.
+from sinefreq import __version__, io
 
 
 @contextlib.contextmanager
@@ -45,6 +48,8 @@ def logged(path: str | os.PathLike) -> Iterator[None]:
 
 def make_dataset(name: str, spec: dict, out_path) -> None:
     """Generate a dataset from its config ``spec`` and write it to ``out_path``."""
+    from sinefreq import signals
+
     splits = signals.make_dataset(spec)
     attrs = {
         "name": name,
@@ -162,6 +167,8 @@ def predict_splits(splits: dict, estimate) -> dict:
 
 def write_evaluation(predictions: dict, run: dict, dataset_attrs: dict, out: dict) -> None:
     """Metrics and predictions files of any estimator, network or classical."""
+    from sinefreq import metrics
+
     result = {
         **run,
         "nyquist": dataset_attrs["nyquist"],
@@ -177,14 +184,17 @@ def write_evaluation(predictions: dict, run: dict, dataset_attrs: dict, out: dic
         )
 
 
-def aggregate(config: dict, metrics_paths: list, bound_paths: list, out: dict) -> None:
-    """Write the runs table, the per-setup summary and the thread comparison."""
+def aggregate(
+    metrics_paths: list, bound_paths: list, experiments: dict, labels: dict, out: dict
+) -> None:
+    """Write the runs table, the per-setup summary and the thread comparison.
+    ``experiments`` is the config's section; ``labels`` maps dataset -> its labels."""
     from sinefreq import aggregate as agg
 
     bounds = {b["dataset"]: b for b in map(io.read_json, bound_paths)}
-    runs = agg.runs_table(config, [io.read_json(p) for p in metrics_paths], bounds)
+    runs = agg.runs_table(experiments, [io.read_json(p) for p in metrics_paths], bounds)
     summary = agg.summary_table(runs)
-    thread = agg.thread_table(config, summary)
+    thread = agg.thread_table(experiments, labels, summary)
     io.write_table(out["runs"], runs)
     io.write_table(out["summary"], summary)
     io.write_table(out["thread_csv"], thread)
@@ -193,36 +203,32 @@ def aggregate(config: dict, metrics_paths: list, bound_paths: list, out: dict) -
     print(agg.thread_markdown(thread))
 
 
-def _panel(run) -> str:
-    return f"{run.dataset} / {run.model}"
-
-
 def experiment_figures(
-    config: dict, experiment: str, prediction_paths: list, history_paths: list, out: dict
+    experiment: str,
+    prediction_paths: list,
+    history_paths: list,
+    nyquist: dict,
+    loss: dict,
+    out: dict,
 ) -> None:
-    """Predicted-vs-true and learning-curve figures of one experiment, from its runs'
-    predictions and histories listed in :func:`sinefreq.config.experiment_runs` order."""
+    """Predicted-vs-true and learning-curve figures of one experiment. Each predictions
+    file names its run (dataset, model, seed); its history is the one in the same run
+    directory. ``nyquist`` maps dataset -> Nyquist frequency, ``loss`` model -> loss."""
     import pandas as pd
 
     from sinefreq import plots
-    from sinefreq.config import experiment_runs
 
-    runs = experiment_runs(config, experiment)
-    run_files = {
-        run: {"predictions": p, "history": h}
-        for run, p, h in zip(runs, prediction_paths, history_paths, strict=True)
-    }
+    history_in = {Path(path).parent: path for path in history_paths}
     scatter, curves = {}, {}
-    for run, files in run_files.items():
-        predictions, attrs = io.read_predictions(files["predictions"])
-        nyquist = signals.nyquist(config["datasets"][run.dataset]["n_samples"])
-        scatter.setdefault(_panel(run), []).append(
-            {"seed": run.seed, "nyquist": nyquist, **predictions["test"]}
+    for path in prediction_paths:
+        predictions, run = io.read_predictions(path)
+        panel = f"{run['dataset']} / {run['model']}"
+        scatter.setdefault(panel, []).append(
+            {"seed": run["seed"], "nyquist": nyquist[run["dataset"]], **predictions["test"]}
         )
-        history = pd.read_csv(files["history"]).to_dict("list")
-        loss = config["models"][run.model].get("loss", "mean_squared_error")
-        curves.setdefault(_panel(run), []).append(
-            {"seed": run.seed, "history": history, "loss": loss}
+        history = pd.read_csv(history_in[Path(path).parent]).to_dict("list")
+        curves.setdefault(panel, []).append(
+            {"seed": run["seed"], "history": history, "loss": loss[run["model"]]}
         )
     plots.save(
         plots.predicted_vs_true(scatter, f"{experiment}: held-out predictions"),
@@ -233,43 +239,43 @@ def experiment_figures(
     )
 
 
-def sweep_figure(config: dict, experiment: str, summary_path, out_path) -> None:
-    """Error against the experiment's swept dataset label, with the thread's points."""
+def sweep_figure(
+    experiment: str,
+    summary_path,
+    sweep: str,
+    labels: dict,
+    models: list,
+    classical: bool,
+    thread_points: dict | None,
+    out_path,
+) -> None:
+    """Error against a swept dataset label: ``labels`` maps each of the experiment's
+    datasets to its value; the ``models``' rows, with ``classical`` the classical
+    estimators' and the bound, else the thread's points (label -> value) if any."""
     import pandas as pd
 
-    from sinefreq import plots, thread
+    from sinefreq import plots
 
-    exp = config["experiments"][experiment]
-    sweep = exp["sweep"]
     summary = pd.read_csv(summary_path)
-    # Classical estimators and the bound set the scale on noisy data; on clean data least
-    # squares is exact to rounding, which a log axis cannot show beside a network.
-    with_classical = sweep == "snr_db"
-    estimators = summary["model"].isin(exp["models"])
-    if with_classical:
+    estimators = summary["model"].isin(models)
+    if classical:
         estimators |= summary["estimator"] == "classical"
-    rows = summary[summary["dataset"].isin(exp["datasets"]) & estimators].copy()
-    rows[sweep] = [config["datasets"][d]["labels"][sweep] for d in rows["dataset"]]
+    rows = summary[summary["dataset"].isin(labels) & estimators].copy()
+    rows[sweep] = rows["dataset"].map(labels)
     title = f"{experiment}: error against {sweep}"
-    if with_classical:
-        fig = plots.snr_sweep(rows, title)
+    if classical:
+        fig = plots.classical_sweep(rows, sweep, title)
     else:
-        points = (
-            thread.A0_TRAIN_MAE if exp.get("thread") == "A0-lstm" and sweep == "max_freq" else None
-        )
-        fig = plots.sweep_errors(rows, sweep, title, points)
+        fig = plots.sweep_errors(rows, sweep, title, thread_points)
     plots.save(fig, out_path)
 
 
-def frequency_figure(config: dict, experiment: str, metrics_paths: list, out_path) -> None:
-    """Held-out RMSE against true frequency for an experiment's networks and the
-    classical estimators on its datasets."""
+def frequency_figure(experiment: str, metrics_paths: list, nyquist: dict, out_path) -> None:
+    """Held-out RMSE against true frequency, one panel per dataset of ``nyquist`` (dataset
+    -> Nyquist frequency), for the runs and classical estimators in ``metrics_paths``."""
     from sinefreq import plots
 
-    panels = {
-        d: {"nyquist": signals.nyquist(config["datasets"][d]["n_samples"]), "estimators": {}}
-        for d in config["experiments"][experiment]["datasets"]
-    }
+    panels = {d: {"nyquist": limit, "estimators": {}} for d, limit in nyquist.items()}
     for run in map(io.read_json, metrics_paths):
         estimators = panels[run["dataset"]]["estimators"]
         estimators.setdefault(run["model"], []).append(run["by_frequency"])

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import numpy as np
 
-SETUPS = ("Q-dense", "Q-lstm", "A0-lstm", "A1-recipe", "A2-lstm", "A2-dnn")
-
 # Answer 0's mean |pred - y| on its own training data, by max_freq.
 A0_TRAIN_MAE = {10: 0.0504, 20: 0.1460, 30: 0.4067}
 
@@ -36,6 +34,19 @@ CLAIMS = {
     "A2-lstm": "held-out errors of about 0.1 to 1.5 cycles (MAE {:.2f} on its 10 printed pairs)",
     "A2-dnn": "a dense net does as well as the LSTM (no numbers)",
 }
+
+
+# The setups, in the thread's order; config/schema.yaml's `thread` enum lists the same
+# (tests/test_config.py keeps the two equal).
+SETUPS = tuple(CLAIMS)
+
+# The thread's numbers along a sweep axis: (setup, swept dataset label) -> {label: value}.
+SWEEP_POINTS = {("A0-lstm", "max_freq"): A0_TRAIN_MAE}
+
+
+def sweep_points(setup: str | None, sweep: str) -> dict[float, float] | None:
+    """The thread's points to draw on an experiment's sweep figure, or None."""
+    return SWEEP_POINTS.get((setup, sweep))
 
 
 def a2_lstm_heldout_mae() -> float:
