@@ -4,18 +4,34 @@ from __future__ import annotations
 
 import math
 import os
+import sys
 
 import numpy as np
 
 TARGET_SCALINGS = ("none", "minmax")
 
 
-def configure_runtime(threads: int, seed: int) -> None:
-    """Pin thread pools to the job's ``threads`` and seed every RNG.
+# Read by TensorFlow once, when it is imported: oneDNN kernels on ("1", TensorFlow's own
+# default on x86) or off. Pinned rather than inherited, so that a shell that happens to set
+# it cannot silently switch a run onto other floating-point kernels.
+ONEDNN_OPTS = "1"
 
-    Must run before Keras is first imported: TensorFlow reads its thread settings
-    when it starts.
+
+def configure_runtime(threads: int, seed: int, onednn: str = ONEDNN_OPTS) -> None:
+    """Pin thread pools to the job's ``threads``, pin the kernels, and seed every RNG.
+
+    Must run before Keras or TensorFlow is first imported: TensorFlow reads its oneDNN
+    and thread settings when it starts, XLA (JAX) when its CPU client starts. A run is
+    then bit-reproducible on the same machine, backend and library versions; ``numerics()``
+    says what those were.
     """
+    tf_imported = "tensorflow" in sys.modules
+    if tf_imported and _onednn_on(os.environ.get("TF_ENABLE_ONEDNN_OPTS")) != _onednn_on(onednn):
+        raise RuntimeError(
+            "TensorFlow was imported before configure_runtime() with another oneDNN setting "
+            f"(TF_ENABLE_ONEDNN_OPTS={os.environ.get('TF_ENABLE_ONEDNN_OPTS')!r}, wanted "
+            f"{onednn!r}); call configure_runtime() before importing keras or tensorflow"
+        )
     for var in (
         "TF_NUM_INTRAOP_THREADS",
         "OMP_NUM_THREADS",
@@ -24,6 +40,14 @@ def configure_runtime(threads: int, seed: int) -> None:
     ):
         os.environ[var] = str(threads)
     os.environ["TF_NUM_INTEROP_THREADS"] = "1"
+    os.environ["TF_ENABLE_ONEDNN_OPTS"] = onednn
+    os.environ["TF_DETERMINISTIC_OPS"] = "1"
+    # XLA's CPU client (JAX) otherwise sizes its pools to the machine, not to the job.
+    xla_flags = os.environ.get("XLA_FLAGS", "")
+    if "intra_op_parallelism_threads" not in xla_flags:
+        extra = f"--xla_cpu_multi_thread_eigen={'true' if threads > 1 else 'false'}"
+        extra += f" intra_op_parallelism_threads={threads}"
+        os.environ["XLA_FLAGS"] = f"{xla_flags} {extra}".strip()
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     import keras
 
@@ -34,6 +58,76 @@ def configure_runtime(threads: int, seed: int) -> None:
         tf.config.threading.set_inter_op_parallelism_threads(1)
         tf.config.experimental.enable_op_determinism()
     keras.utils.set_random_seed(seed)
+
+
+def _onednn_on(value: str | None) -> bool:
+    """Whether TensorFlow runs oneDNN kernels given TF_ENABLE_ONEDNN_OPTS (unset: on, x86)."""
+    return value is None or value.strip().lower() not in ("0", "false", "off", "no")
+
+
+# /proc/cpuinfo flags that choose floating-point kernels (oneDNN, XLA and Eigen dispatch).
+_KERNEL_FLAGS = ("sse4_1", "sse4_2", "avx", "avx2", "fma", "f16c", "avx_vnni")
+
+
+def numerics() -> dict:
+    """What a run's floating-point results depend on besides code, data and seed.
+
+    Two runs with equal ``numerics()`` (and equal code, data, settings and seed) give
+    bit-identical results; with any field different they may not.
+    """
+    import platform
+    from importlib.metadata import PackageNotFoundError, version
+
+    import keras
+
+    def package(name: str) -> str | None:
+        try:
+            return version(name)
+        except PackageNotFoundError:
+            return None
+
+    backend = keras.backend.backend()
+    model, flags = platform.processor() or platform.machine(), []
+    cpu_id: dict[str, str] = {}
+    try:
+        with open("/proc/cpuinfo") as fh:
+            for line in fh:
+                key, _, value = line.partition(":")
+                key = key.strip()
+                if key == "model name":
+                    model = value.strip()
+                elif key in ("cpu family", "model", "stepping"):
+                    cpu_id[key.replace("cpu ", "")] = value.strip()
+                elif key == "flags":
+                    have = set(value.split())
+                    flags = sorted(
+                        f for f in have if f in _KERNEL_FLAGS or f.startswith(("avx512", "amx"))
+                    )
+                    break
+    except OSError:
+        pass
+    libraries = {
+        "tensorflow": {"tensorflow": package("tensorflow") or package("tensorflow-cpu")},
+        "jax": {"jax": package("jax"), "jaxlib": package("jaxlib")},
+        "torch": {"torch": package("torch")},
+    }.get(backend, {})
+    return {
+        "keras_backend": backend,
+        "keras": keras.__version__,
+        **libraries,
+        "numpy": np.__version__,
+        "python": platform.python_version(),
+        "machine": platform.machine(),
+        "cpu_model": model,
+        "cpu_id": cpu_id or None,
+        "cpu_flags": flags,
+        "threads": int(os.environ.get("TF_NUM_INTRAOP_THREADS", "0")) or os.cpu_count(),
+        "onednn_opts": _onednn_on(os.environ.get("TF_ENABLE_ONEDNN_OPTS"))
+        if backend == "tensorflow"
+        else None,
+        "onednn_max_cpu_isa": os.environ.get("ONEDNN_MAX_CPU_ISA"),
+        "xla_flags": os.environ.get("XLA_FLAGS") or None,
+    }
 
 
 def target_scaling(y: np.ndarray, method: str) -> tuple[float, float]:
@@ -94,6 +188,7 @@ def fit(model, train: dict, test: dict, settings: dict) -> tuple[object, dict[st
         validation_data=(as_model_input(model, test["x"]), (test["y"] - offset) / scale),
         epochs=settings["epochs"],
         batch_size=settings["batch_size"],
+        shuffle=True,  # Keras' default, seeded by configure_runtime
         callbacks=[keras.callbacks.TerminateOnNaN()],
         verbose=2,
     )

@@ -1,0 +1,107 @@
+"""Same seed, same result: an LSTM trained twice in fresh processes predicts identically.
+
+Each training runs in its own interpreter, as the workflow's jobs do, so that nothing
+(imported modules, RNG state, an already started TensorFlow) carries over. The second
+process starts from a shell that asks for other kernels (``TF_ENABLE_ONEDNN_OPTS=0``)
+and another hash seed: ``configure_runtime`` must pin what decides the numerics.
+"""
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+
+# Short, but long enough for a last-bit difference to grow well above 1e-6: answer 0's
+# network on answer 0's data (fewer series), with dropout, shuffling and a validation pass.
+TRAIN = textwrap.dedent(
+    """
+    import json, sys
+    import numpy as np
+    from sinefreq import models, signals, training
+
+    training.configure_runtime(1, 0)
+    spec = {
+        "n_samples": 100,
+        "seed": 10,
+        "time_offset": [0, 1],
+        "train": {"frequencies": {"integers": [1, 9]}, "repeats": 6},
+    }
+    splits = signals.make_dataset(spec)
+    model = models.build_model("a0_lstm", 100)
+    settings = {
+        "loss": "mean_squared_error",
+        "optimizer": "adam",
+        "learning_rate": 0.003,
+        "epochs": 15,
+        "batch_size": 16,
+        "target_scaling": "none",
+    }
+    model, history, _ = training.fit(model, splits["train"], splits["test"], settings)
+    np.save(sys.argv[1], training.predict(model, splits["train"]["x"]))
+    print("NUMERICS " + json.dumps(training.numerics()))
+    """
+)
+
+
+def clean_env(**extra):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TF_", "XLA_", "ONEDNN_"))}
+    env.update(TF_CPP_MIN_LOG_LEVEL="3", KERAS_BACKEND="tensorflow", **extra)
+    return env
+
+
+def train(path, env):
+    proc = subprocess.run(
+        [sys.executable, "-c", TRAIN, str(path)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    line = next(x for x in proc.stdout.splitlines() if x.startswith("NUMERICS "))
+    return np.load(path), json.loads(line.removeprefix("NUMERICS "))
+
+
+def test_lstm_retrained_in_a_fresh_process_predicts_the_same(tmp_path):
+    first, numerics = train(tmp_path / "first.npy", clean_env(PYTHONHASHSEED="1"))
+    again, numerics_again = train(
+        tmp_path / "again.npy", clean_env(PYTHONHASHSEED="2", TF_ENABLE_ONEDNN_OPTS="0")
+    )
+    assert np.ptp(first) > 0.5, "the network learned nothing; the test would prove little"
+    np.testing.assert_allclose(again, first, rtol=0, atol=1e-6)
+    assert numerics == numerics_again
+    assert numerics["keras_backend"] == "tensorflow" and numerics["onednn_opts"] is True
+
+
+def test_configure_runtime_refuses_a_tensorflow_started_with_other_kernels():
+    code = (
+        "import tensorflow\n"
+        "from sinefreq import training\n"
+        "try:\n"
+        "    training.configure_runtime(1, 0)\n"
+        "except RuntimeError as e:\n"
+        "    print('REFUSED', e)\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code],
+        env=clean_env(TF_ENABLE_ONEDNN_OPTS="0"),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    assert "REFUSED" in proc.stdout and "before importing keras" in proc.stdout
+
+
+def test_numerics_names_backend_versions_cpu_and_threads():
+    from sinefreq import training
+
+    n = training.numerics()
+    assert n["keras_backend"] in ("tensorflow", "jax", "torch")
+    assert n["keras"] and n["numpy"] == np.__version__
+    assert isinstance(n["cpu_flags"], list) and n["cpu_model"]
+    assert n["threads"] >= 1
+    json.dumps(n)  # goes into training.json
