@@ -1,0 +1,354 @@
+"""Networks built the estimator way: a fixed spectral front end, a learned head, and a
+Gauss-Newton refinement on the least-squares cost unrolled as a Keras layer.
+
+Every builder takes ``(n_samples, **hyper-parameters)`` and returns an uncompiled
+``keras.Model`` mapping series of shape ``(B, N)`` to **f in cycles per window**, shape
+``(B, 1)``: no external target scaling is needed. Each learned head regresses a quantity of
+order one (a fixed ``Rescaling`` maps ``[-1, 1]`` onto ``[0, Nyquist]``, or an offset in
+padded DFT bins is added to the peak bin's frequency), which is the target scaling.
+
+A *learned* estimator holds only trainable layers and fixed parameter-free operations (a
+zero-padded DFT as a frozen matrix, magnitudes, the bins around the peak divided by the
+peak bin); the hybrid adds :class:`GaussNewtonRefine`, a fixed number of unrolled
+Gauss-Newton steps, which is iterative fitting and is reported as such.
+
+Importing this module does not load Keras: the layers are defined on first use (a builder,
+attribute access such as ``estimators.GaussNewtonRefine``, or :func:`register`, which must
+run before ``keras.saving.load_model`` of a model that holds them).
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import types
+from collections.abc import Callable
+from typing import Annotated
+
+import numpy as np
+
+from sinefreq.params import Range
+
+# Hyper-parameters declare what they accept (sinefreq.params), as the thread's builders
+# in sinefreq.models do: the workflow refuses a bad value before any job runs.
+Count = Annotated[int, Range(min=1)]
+
+LAYER_NAMES = ("SpectralTransform", "PeakWindow", "GaussNewtonRefine")
+
+
+def dft_grid(n_samples: int, pad: int, margin: int = 0) -> np.ndarray:
+    """Frequencies (rad/sample) of the ``pad``-times zero-padded DFT from 0 to Nyquist,
+    extended by ``margin`` bins either side (a real series' DTFT is defined there too), so a
+    window around any peak in ``[0, pi]`` stays on the grid."""
+    half = (pad * n_samples) // 2
+    return 2.0 * np.pi * np.arange(-margin, half + 1 + margin) / (pad * n_samples)
+
+
+def cycles_per_bin(n_samples: int, pad: int) -> float:
+    """Spacing of the padded DFT grid in cycles per window."""
+    return (n_samples - 1) / (pad * n_samples)
+
+
+@functools.cache
+def _layers() -> types.SimpleNamespace:
+    import keras
+    from keras import ops
+
+    @keras.saving.register_keras_serializable(package="sinefreq")
+    class SpectralTransform(keras.layers.Layer):
+        """Zero-padded DFT of real series as a frozen matrix (recomputed from the config,
+        never trained or saved). Time is centred, ``m = n - (N - 1)/2``, so a tone's
+        spectrum is a real Dirichlet kernel times its phasor, with no linear phase.
+
+        ``output``: ``"complex"`` gives ``(B, K, 2)`` (real, imaginary); ``"magnitude"``
+        gives ``(B, K)``, divided by its per-series maximum when ``normalize``.
+        """
+
+        def __init__(self, pad=4, margin=0, output="complex", normalize=False, **kwargs):
+            super().__init__(**kwargs)
+            if output not in ("complex", "magnitude"):
+                raise ValueError(f"output must be 'complex' or 'magnitude', got {output!r}")
+            self.pad, self.margin, self.kind, self.normalize = pad, margin, output, normalize
+
+        def build(self, input_shape):
+            n = int(input_shape[-1])
+            m = np.arange(n) - (n - 1) / 2.0
+            phase = np.outer(m, dft_grid(n, self.pad, self.margin))
+            self.bins = phase.shape[1]
+            self._matrix = np.concatenate([np.cos(phase), -np.sin(phase)], axis=1)
+
+        def call(self, x):
+            matrix = ops.convert_to_tensor(self._matrix.astype(self.compute_dtype))
+            both = ops.matmul(x, matrix)
+            re, im = both[:, : self.bins], both[:, self.bins :]
+            if self.kind == "complex":
+                return ops.stack([re, im], axis=-1)
+            mag = ops.sqrt(re * re + im * im + 1e-12)
+            if self.normalize:
+                mag = mag / ops.max(mag, axis=1, keepdims=True)
+            return mag
+
+        def compute_output_shape(self, input_shape):
+            bins = (self.pad * int(input_shape[-1])) // 2 + 1 + 2 * self.margin
+            tail = (2,) if self.kind == "complex" else ()
+            return (input_shape[0], bins, *tail)
+
+        def get_config(self):
+            return {
+                **super().get_config(),
+                "pad": self.pad,
+                "margin": self.margin,
+                "output": self.kind,
+                "normalize": self.normalize,
+            }
+
+    @keras.saving.register_keras_serializable(package="sinefreq")
+    class PeakWindow(keras.layers.Layer):
+        """The ``2 half_width + 1`` bins around the periodogram's peak, as features.
+
+        Takes a complex spectrum ``(B, K, 2)`` whose first and last ``margin`` bins lie
+        outside ``[0, Nyquist]``; the peak is sought inside. Returns ``[features, peak]``:
+        the window divided by the peak bin (removing amplitude and phase, so a noiseless
+        complex tone gives a function of its offset alone), the peak bin's unit phasor (the
+        negative-frequency image depends on it), and the log of the peak's share of the
+        spectrum's energy (a per-series SNR); ``peak`` is the peak's index from 0 Hz.
+        """
+
+        def __init__(self, half_width=3, margin=3, **kwargs):
+            super().__init__(**kwargs)
+            if margin < half_width:
+                raise ValueError(f"margin {margin} must be >= half_width {half_width}")
+            self.half_width, self.margin = half_width, margin
+
+        def call(self, spec):
+            re, im = spec[..., 0], spec[..., 1]
+            power = re * re + im * im
+            bins = ops.shape(power)[1]
+            index = ops.arange(bins)
+            inside = (index >= self.margin) & (index < bins - self.margin)
+            peak = ops.argmax(ops.where(inside[None, :], power, -1.0), axis=1)
+            window = peak[:, None] + ops.arange(-self.half_width, self.half_width + 1)[None, :]
+            wre = ops.take_along_axis(re, window, axis=1)
+            wim = ops.take_along_axis(im, window, axis=1)
+            pre = wre[:, self.half_width : self.half_width + 1]
+            pim = wim[:, self.half_width : self.half_width + 1]
+            ppow = pre * pre + pim * pim + 1e-20
+            # z / z_peak = z conj(z_peak) / |z_peak|^2
+            nre = (wre * pre + wim * pim) / ppow
+            nim = (wim * pre - wre * pim) / ppow
+            rms = ops.sqrt(ppow)
+            energy = ops.sum(ops.where(inside[None, :], power, 0.0), axis=1, keepdims=True)
+            share = ops.log(ppow / (energy + 1e-20))
+            features = ops.concatenate([nre, nim, pre / rms, pim / rms, share], axis=1)
+            return [features, ops.cast(peak[:, None] - self.margin, self.compute_dtype)]
+
+        def compute_output_shape(self, input_shape):
+            width = 2 * (2 * self.half_width + 1) + 3
+            return [(input_shape[0], width), (input_shape[0], 1)]
+
+        def get_config(self):
+            return {**super().get_config(), "half_width": self.half_width, "margin": self.margin}
+
+    @keras.saving.register_keras_serializable(package="sinefreq")
+    class GaussNewtonRefine(keras.layers.Layer):
+        """``steps`` unrolled Gauss-Newton steps on the concentrated least-squares cost of
+        ``alpha cos(w m) + beta sin(w m)`` (amplitude and phase unknown), from ``f0``.
+
+        Inputs ``[x (B, N), f0 (B, 1)]`` in cycles per window; returns refined ``f``.
+        The same step as ``classical.nls`` (``d'r / d'(I - P) d``), without its line
+        search: each step is clipped to half a DFT bin instead. Written in ``keras.ops``, so
+        it is differentiable. ``float64`` runs the steps in double precision (JAX needs
+        ``jax_enable_x64`` for that). During training it passes ``f0`` through unless
+        ``refine_in_training``: it has no weights, and its converged output does not depend
+        on ``f0``, so the coarse network learns only from its own error.
+        """
+
+        def __init__(self, steps=3, float64=False, refine_in_training=False, **kwargs):
+            super().__init__(**kwargs)
+            self.steps, self.float64 = steps, float64
+            self.refine_in_training = refine_in_training
+
+        def call(self, inputs, training=None):
+            x, f0 = inputs
+            if training and not self.refine_in_training:
+                return f0
+            dtype = "float64" if self.float64 else self.compute_dtype
+            x = ops.cast(x, dtype)
+            n = x.shape[-1]
+            m = ops.convert_to_tensor((np.arange(n) - (n - 1) / 2.0)[None, :], dtype=dtype)
+            to_omega = 2.0 * math.pi / (n - 1)
+            w = ops.cast(f0, dtype) * to_omega
+            half_bin = math.pi / n
+            ridge = 1e-9 * n  # keeps the solves finite at 0 and Nyquist
+
+            def total(a):
+                return ops.sum(a, axis=1, keepdims=True)
+
+            for _ in range(self.steps):
+                c, s = ops.cos(w * m), ops.sin(w * m)
+                # With centred m, sum(c s) = 0: the Gram matrix is diagonal.
+                cc, ss = total(c * c) + ridge, total(s * s) + ridge
+                alpha, beta = total(x * c) / cc, total(x * s) / ss
+                d = m * (beta * c - alpha * s)  # d model / d w
+                r = x - alpha * c - beta * s
+                cd, sd = total(c * d), total(s * d)
+                curvature = total(d * d) - cd * cd / cc - sd * sd / ss
+                ok = curvature > 1e-12 * (total(d * d) + 1e-30)
+                step = total(d * r) / ops.where(ok, curvature, 1.0)
+                w = w + ops.clip(ops.where(ok, step, 0.0), -half_bin, half_bin)
+            f = ops.clip(w / to_omega, 0.0, (n - 1) / 2.0)
+            return ops.cast(f, self.compute_dtype)
+
+        def compute_output_shape(self, input_shapes):
+            return input_shapes[1]
+
+        def get_config(self):
+            return {
+                **super().get_config(),
+                "steps": self.steps,
+                "float64": self.float64,
+                "refine_in_training": self.refine_in_training,
+            }
+
+    return types.SimpleNamespace(
+        SpectralTransform=SpectralTransform,
+        PeakWindow=PeakWindow,
+        GaussNewtonRefine=GaussNewtonRefine,
+    )
+
+
+def register() -> None:
+    """Define and register the custom layers (call before loading a saved model)."""
+    _layers()
+
+
+def __getattr__(name: str):
+    if name in LAYER_NAMES:
+        return getattr(_layers(), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _to_cycles(n_samples: int):
+    """Map a head's output in [-1, 1] onto [0, Nyquist]."""
+    from keras import layers
+
+    half = (n_samples - 1) / 4.0
+    return layers.Rescaling(half, offset=half, name="to_cycles_per_window")
+
+
+def conv_resnet(
+    n_samples: int,
+    filters: Count = 32,
+    blocks: Annotated[int, Range(min=0)] = 4,
+    kernel_size: Count = 7,
+    dense_units: Count = 64,
+):
+    """(a) A 1-D residual conv net on the raw samples, pooled to one estimate."""
+    from keras import Input, Model, layers
+
+    inputs = Input(shape=(n_samples,), name="series")
+    h = layers.Conv1D(filters, kernel_size, padding="same", activation="relu")(
+        layers.Reshape((n_samples, 1))(inputs)
+    )
+    for _ in range(blocks):
+        r = layers.Conv1D(filters, kernel_size, padding="same", activation="relu")(h)
+        r = layers.Conv1D(filters, kernel_size, padding="same")(r)
+        h = layers.Activation("relu")(layers.Add()([h, r]))
+    # Frequency is a global property: average the local oscillation features over time.
+    h = layers.Dense(dense_units, activation="relu")(layers.GlobalAveragePooling1D()(h))
+    return Model(inputs, _to_cycles(n_samples)(layers.Dense(1)(h)), name="conv_resnet")
+
+
+def spectral_cnn(n_samples: int, pad: Count = 2, filters: Count = 16, dense_units: Count = 128):
+    """(b) The fixed spectral front end (normalised zero-padded DFT magnitude), then a
+    small conv net over the bins and a dense head."""
+    from keras import Input, Model, layers
+
+    lay = _layers()
+    inputs = Input(shape=(n_samples,), name="series")
+    mag = lay.SpectralTransform(pad, output="magnitude", normalize=True, name="dft")(inputs)
+    h = layers.Reshape((-1, 1))(mag)
+    h = layers.Conv1D(filters, 5, padding="same", activation="relu")(h)
+    h = layers.Conv1D(filters, 5, padding="same", activation="relu")(h)
+    h = layers.Dense(dense_units, activation="relu")(layers.Flatten()(h))
+    return Model(inputs, _to_cycles(n_samples)(layers.Dense(1)(h)), name="spectral_cnn")
+
+
+def _coarse_to_fine(inputs, n_samples, pad, half_width, hidden_units, hidden_layers, hedge):
+    """Peak bin (fixed) + a learned offset from the window around it (+ a learned shrink
+    towards mid-band, the MSE-optimal hedge when the peak may be noise)."""
+    from keras import initializers, layers
+
+    lay = _layers()
+    spec = lay.SpectralTransform(pad, margin=half_width, name="dft")(inputs)
+    features, peak = lay.PeakWindow(half_width, margin=half_width, name="peak_window")(spec)
+    bins = (pad * n_samples) // 2
+    features = layers.Concatenate()([features, layers.Rescaling(1.0 / bins)(peak)])
+    h = features
+    for _ in range(hidden_layers):
+        h = layers.Dense(hidden_units, activation="gelu")(h)
+    # The linear path is nearly the classical interpolator already; the MLP corrects it.
+    offset = layers.Add(name="offset_bins")([layers.Dense(1)(h), layers.Dense(1)(features)])
+    step = cycles_per_bin(n_samples, pad)
+    f = layers.Add()([layers.Rescaling(step)(peak), layers.Rescaling(step)(offset)])
+    if hedge:
+        # Only for MSE training below threshold: under the bound-weighted loss any shrink is
+        # an error at high SNR, and outliers are clipped there, so it is off by default.
+        mid = (n_samples - 1) / 4.0
+        shrink = layers.Dense(
+            1, activation="sigmoid", bias_initializer=initializers.Constant(-4.0), name="shrink"
+        )(h)
+        toward_mid = layers.Rescaling(-1.0, offset=mid)(f)
+        f = layers.Add()([f, layers.Multiply()([shrink, toward_mid])])
+    return f
+
+
+def coarse_to_fine(
+    n_samples: int,
+    pad: Count = 4,
+    half_width: Count = 3,
+    hidden_units: Count = 128,
+    hidden_layers: Annotated[int, Range(min=0)] = 3,
+    hedge: bool = False,
+):
+    """(c) Coarse-to-fine: the padded periodogram's peak bin, refined by an MLP that
+    regresses the offset (in padded bins) from the peak-normalised window around it."""
+    from keras import Input, Model
+
+    inputs = Input(shape=(n_samples,), name="series")
+    f = _coarse_to_fine(inputs, n_samples, pad, half_width, hidden_units, hidden_layers, hedge)
+    return Model(inputs, f, name="coarse_to_fine")
+
+
+def hybrid_gn(
+    n_samples: int,
+    steps: Count = 4,
+    float64: bool = False,
+    pad: Count = 4,
+    half_width: Count = 3,
+    hidden_units: Count = 128,
+    hidden_layers: Annotated[int, Range(min=0)] = 3,
+    hedge: bool = False,
+    refine_in_training: bool = False,
+):
+    """(d) :func:`coarse_to_fine` followed by ``steps`` Gauss-Newton steps on the LS cost.
+
+    Trains the coarse network (the refinement passes its input through in training, unless
+    ``refine_in_training``: then the loss sees the refined estimate, whose gradient with
+    respect to the coarse one vanishes where the steps converge); validation and
+    prediction see the refined estimate.
+    """
+    from keras import Input, Model
+
+    inputs = Input(shape=(n_samples,), name="series")
+    f = _coarse_to_fine(inputs, n_samples, pad, half_width, hidden_units, hidden_layers, hedge)
+    refine = _layers().GaussNewtonRefine(
+        steps, float64=float64, refine_in_training=refine_in_training, name="gauss_newton"
+    )
+    refined = refine([inputs, f])
+    return Model(inputs, refined, name="hybrid_gn")
+
+
+ARCHITECTURES: dict[str, Callable] = {
+    builder.__name__: builder for builder in (conv_resnet, spectral_cnn, coarse_to_fine, hybrid_gn)
+}
