@@ -25,6 +25,7 @@ include: "rules/train.smk"
 include: "rules/evaluate.smk"
 include: "rules/classical.smk"
 include: "rules/figures.smk"
+include: "rules/leaderboard.smk"
 
 
 rule all:

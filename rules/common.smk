@@ -25,11 +25,15 @@ except study.ConfigError as err:
     raise WorkflowError(str(err)) from None
 
 RUNS = study.runs(config)
+# (run, test dataset) pairs of the experiments' evaluate_on, and the datasets they name.
+CROSS = study.cross_evaluations(config)
+BENCHMARKS = study.leaderboard_datasets(config)
 ENV = "../envs/sinefreq.yaml"
 
 
 wildcard_constraints:
     dataset="|".join(map(re.escape, config["datasets"])) or "^$",
+    test_dataset="|".join(map(re.escape, config["datasets"])) or "^$",
     model="|".join(map(re.escape, config["models"])) or "^$",
     experiment="|".join(map(re.escape, config["experiments"])) or "^$",
     method="|".join(map(re.escape, config["classical"])) or "^$",
@@ -39,17 +43,51 @@ wildcard_constraints:
 def step_code(step):
     """Fingerprint of the code a rule's step can run (its script runs ``steps.<step>``
     inside ``steps.logged``), found by following imports: a rule whose params include it
-    re-runs when that code changes. Model builders' bodies are left out: only rule train
-    runs one, and its params add that builder's own fingerprint."""
+    re-runs when that code changes. Model builders' bodies are left out, in whichever
+    module defines them: only rule train runs one, and its params add that builder's own
+    fingerprint."""
     return fingerprint.code_fingerprint(
-        "sinefreq.steps",
-        ["logged", step],
-        hidden={"sinefreq.models": registry.ARCHITECTURES},
+        "sinefreq.steps", ["logged", step], hidden=registry.builder_bodies()
     )
 
 
 def run_path(name):
     return f"results/runs/{{dataset}}/{{model}}/seed{{seed}}/{name}"
+
+
+def cross_path(name):
+    return f"results/runs/{{dataset}}/{{model}}/seed{{seed}}/on/{{test_dataset}}/{name}"
+
+
+def cross_files(name):
+    """A file of every evaluation on another dataset (evaluate_on)."""
+    return [f"results/runs/{run.path}/on/{test}/{name}" for run, test in CROSS]
+
+
+def leaderboard_evaluations(name):
+    """A file of every evaluation on a leaderboard dataset: the networks' own (where a
+    run's dataset is one), their evaluate_on ones, and the classical estimators'."""
+    return [
+        *run_files([r for r in RUNS if r.dataset in BENCHMARKS], name),
+        *cross_files(name),
+        *expand(
+            "results/classical/{dataset}/{method}/{name}",
+            dataset=BENCHMARKS,
+            method=config["classical"],
+            name=name,
+        ),
+    ]
+
+
+def leaderboard_tests():
+    """Leaderboard dataset -> its SNR (None: clean) and the dataset it is a level of."""
+    return {
+        d: {
+            "snr_db": config["datasets"][d]["snr_db"],
+            "family": study.snr_family(d, config["datasets"][d]["snr_db"]),
+        }
+        for d in BENCHMARKS
+    }
 
 
 def runs_of(experiment):
@@ -112,4 +150,6 @@ def all_outputs():
             figure=["predicted_vs_true", "learning_curves", "error_vs_frequency"],
         ),
         *sweep_figures(),
+        "results/leaderboard.csv",
+        "results/figures/leaderboard/rmse_vs_snr.png",
     ]

@@ -23,9 +23,35 @@ rule evaluate:
         "../scripts/evaluate.py"
 
 
+# The same step on another dataset an experiment names in evaluate_on.
+rule evaluate_on:
+    input:
+        dataset="data/{test_dataset}.h5",
+        model=run_path("model.keras"),
+        status=run_path("training.json"),
+    output:
+        metrics=cross_path("metrics.json"),
+        predictions=cross_path("predictions.h5"),
+    log:
+        "logs/evaluate/{dataset}/{model}/seed{seed}/on/{test_dataset}.log",
+    benchmark:
+        "results/benchmarks/evaluate/{dataset}/{model}/seed{seed}/on/{test_dataset}.tsv"
+    conda:
+        ENV
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=15,
+    params:
+        run=lambda w: {"dataset": w.dataset, "model": w.model, "seed": int(w.seed)},
+        code=step_code("evaluate"),
+    script:
+        "../scripts/evaluate.py"
+
+
 rule aggregate:
     input:
-        metrics=run_files(RUNS, "metrics.json"),
+        metrics=[*run_files(RUNS, "metrics.json"), *cross_files("metrics.json")],
         classical=expand(
             "results/classical/{dataset}/{method}/metrics.json",
             dataset=config["datasets"],

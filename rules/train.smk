@@ -5,6 +5,7 @@ rule train:
         model=run_path("model.keras"),
         history=run_path("history.csv"),
         status=run_path("training.json"),
+        validation=run_path("validation.h5"),
     log:
         "logs/train/{dataset}/{model}/seed{seed}.log",
     benchmark:

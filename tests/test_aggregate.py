@@ -142,3 +142,113 @@ def test_thread_reference_numbers():
     assert thread.a2_lstm_heldout_mae() == pytest.approx(0.8807, abs=1e-4)
     assert thread.thread_value("A0-lstm", 30) == 0.4067
     assert thread.thread_value("Q-dense", None) is None
+
+
+def test_evaluations_on_other_datasets_are_rows_with_their_bound():
+    cross = {**metrics("a0_maxf10", 0, 1.0), "test_dataset": "a0_maxf12", "series_per_s": 9.0}
+    runs = aggregate.runs_table(
+        CONFIG["experiments"], [metrics("a0_maxf10", 0, 1.0), cross], BOUNDS
+    )
+    assert list(runs["test_dataset"]) == ["a0_maxf10", "a0_maxf12"]  # own evaluation first
+    assert np.isnan(runs.loc[0, "test_crlb_rmse"]) and runs.loc[1, "test_crlb_rmse"] == 0.12
+    assert runs.loc[1, "series_per_s"] == 9.0
+    summary = aggregate.summary_table(runs)
+    assert list(summary["test_dataset"]) == ["a0_maxf10", "a0_maxf12"]
+    # the thread comparison reads own evaluations only
+    only_own = {"a0": {**CONFIG["experiments"]["a0"], "datasets": ["a0_maxf10"]}}
+    table = aggregate.thread_table(only_own, LABELS, summary)
+    assert len(table) == 1 and table.iloc[0]["test_mae_mean"] == 1.0
+
+
+def evaluation(model, dataset, test, errors, estimator="network", seed=0, **extra):
+    truth = np.linspace(1.0, 40.0, len(errors))
+    return {
+        "dataset": dataset,
+        "model": model,
+        "seed": seed,
+        "test_dataset": test,
+        "estimator": estimator,
+        "diverged": False,
+        "series_per_s": 100.0,
+        "train_minutes": None if estimator == "classical" else 2.0,
+        "test": {"y_true": truth, "y_pred": truth + np.asarray(errors, float)},
+        **extra,
+    }
+
+
+def test_leaderboard_rows_medians_outliers_and_intervals():
+    from sinefreq import leaderboard
+
+    rng = np.random.default_rng(0)
+    small, large = rng.normal(0, 0.01, 400), rng.normal(0, 0.01, 400)
+    large[:40] = 5.0  # 10% outliers
+    tests = {
+        "bench_snr0dB": {"snr_db": 0, "family": "bench"},
+        "clean": {"snr_db": None, "family": "clean"},
+    }
+    board = leaderboard.table(
+        [
+            evaluation("net", "train", "bench_snr0dB", large, seed=0),
+            evaluation("net", "train", "bench_snr0dB", large * 3, seed=1),
+            evaluation("net", "train", "bench_snr0dB", small, seed=2, diverged=True),
+            evaluation("nls", "bench_snr0dB", "bench_snr0dB", small, estimator="classical"),
+            evaluation("nls", "clean", "clean", small * 0, estimator="classical"),
+            evaluation("nls", "other", "other", small, estimator="classical"),  # not a test set
+        ],
+        tests,
+        {"net": "learned"},
+        {"bench_snr0dB": 0.1, "clean": None},
+    )
+    assert list(board.columns) == leaderboard.COLUMNS
+    assert list(zip(board["estimator"], board["test_dataset"], strict=True)) == [
+        ("nls", "bench_snr0dB"),
+        ("net", "bench_snr0dB"),
+        ("nls", "clean"),
+    ]
+    net = board.iloc[1]
+    assert (net["kind"], net["n_runs"], net["n_diverged"]) == ("learned", 3, 1)
+    rmses = [np.sqrt(np.mean(large**2)), np.sqrt(np.mean((3 * large) ** 2))]
+    assert net["rmse"] == pytest.approx(np.median(rmses))
+    assert net["outlier_rate"] == pytest.approx(0.1)
+    assert net["rmse_lo"] < net["rmse"] < net["rmse_hi"]
+    assert net["db_above_bound"] == pytest.approx(20 * np.log10(net["rmse"] / 0.1))
+    assert (net["series_per_s"], net["train_minutes"]) == (100.0, 2.0)
+    clean = board.iloc[2]
+    assert clean["kind"] == "classical" and clean["rmse"] == 0 and np.isnan(clean["db_above_bound"])
+    assert np.isnan(clean["snr_db"]) and clean["train_dataset"] == ""
+    panels = leaderboard.curves(board, tests)
+    assert list(panels) == ["bench"]  # clean sets have no SNR axis
+    assert [c["label"] for c in panels["bench"]["curves"]] == ["nls", "net"]
+
+
+def test_leaderboard_draws_a_sweep_as_its_best_training_set():
+    from sinefreq import leaderboard
+
+    tests = {f"b_snr{s}dB": {"snr_db": s, "family": "b"} for s in (0, 10)}
+    good, bad = np.full(50, 0.1), np.full(50, 1.0)
+    board = leaderboard.table(
+        [
+            evaluation("lstm", "noise_snr0dB", "b_snr0dB", good),
+            evaluation("lstm", "noise_snr0dB", "b_snr10dB", bad),
+            evaluation("lstm", "noise_snr10dB", "b_snr0dB", bad),
+            evaluation("lstm", "noise_snr10dB", "b_snr10dB", good),
+        ],
+        tests,
+        {"lstm": "thread"},
+        {t: 0.01 for t in tests},
+    )
+    assert len(board) == 4
+    (curve,) = leaderboard.curves(board, tests)["b"]["curves"]
+    assert curve["label"] == "lstm (best of 2 training sets)"
+    np.testing.assert_allclose(curve["rmse"], [0.1, 0.1])
+
+
+def test_a_study_without_evaluate_on_has_an_empty_leaderboard(tmp_path):
+    from sinefreq import leaderboard, plots
+
+    board = leaderboard.table(
+        [evaluation("nls", "d", "d", [0.1], estimator="classical")], {}, {}, {}
+    )
+    assert list(board.columns) == leaderboard.COLUMNS and board.empty
+    plots.save(plots.rmse_vs_snr(leaderboard.curves(board, {}), "empty"), tmp_path / "f.png")
+    assert (tmp_path / "f.png").stat().st_size > 0

@@ -72,6 +72,32 @@ def test_trained_model(tmp_path, capsys, series):
     assert code == 2 and "series have 50 samples, shorter than the 64 that" in err
 
 
+def test_estimator_model_in_a_fresh_process_and_wrong_lengths(tmp_path, series):
+    """An estimator's custom layers load in safe mode in a process that never built one,
+    and series of another length are refused naming both lengths."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    model = models.build_model("hybrid_gn", 64, hidden_units=4, hidden_layers=1)
+    model.save(tmp_path / "m.keras")
+    np.save(tmp_path / "s.npy", series)
+    np.save(tmp_path / "long.npy", np.zeros((2, 80)))
+    exe = Path(sys.executable).with_name("sinefreq")
+
+    def estimate(path):
+        return subprocess.run(
+            [exe, "estimate", path, "--model", tmp_path / "m.keras"], capture_output=True, text=True
+        )
+
+    proc = estimate(tmp_path / "s.npy")
+    assert proc.returncode == 0, proc.stderr
+    assert len(read_csv(proc.stdout)) == 3
+    proc = estimate(tmp_path / "long.npy")
+    assert proc.returncode == 2
+    assert "series have 80 samples, longer than the 64 that" in proc.stderr
+
+
 @pytest.mark.parametrize(
     ("content", "message"),
     [

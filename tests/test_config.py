@@ -69,6 +69,16 @@ SCHEMA_ERRORS = [
     ("experiments.sweep.seeds", [], r"\[\] should be non-empty"),
     ("experiments.sweep.thread", "A3-lstm", r"'A3-lstm' is not one of"),
     ("experiments", {}, r"{} should be non-empty"),
+    (
+        "models.tiny_hybrid.loss",
+        "mean_squared_error",
+        r"'mean_squared_error' is not one of \['bound', 'mse'\]",
+    ),
+    ("models.tiny_hybrid.regime", "fresh", r"'fresh' is not one of \['thread', 'estimator'\]"),
+    ("models.tiny_hybrid.generator", {"freq": [1, 2]}, r"'freq' was unexpected"),
+    ("models.tiny_hybrid.max_minutes", 0, r"0 is less than or equal to the minimum of 0"),
+    ("models.tiny_lstm.kind", "magic", r"'magic' is not one of \['learned', 'hybrid', 'thread'\]"),
+    ("experiments.bench.evaluate_on", [], r"\[\] should be non-empty"),
 ]
 
 
@@ -92,7 +102,41 @@ CHECK_ERRORS = [
     (
         "experiments.sweep.models",
         ["nope"],
-        r"experiments.sweep.models: unknown nope; defined: tiny_diverging, tiny_dnn, tiny_lstm",
+        r"experiments.sweep.models: unknown nope; defined: tiny_diverging, tiny_dnn, "
+        r"tiny_estimator, tiny_hybrid, tiny_lstm",
+    ),
+    (
+        "experiments.bench.evaluate_on",
+        ["tiny_bnech"],
+        r"experiments.bench.evaluate_on: unknown tiny_bnech; defined: q_long, tiny_a0_f5",
+    ),
+    (
+        "experiments.bench.evaluate_on",
+        ["q_long"],
+        r"experiments.bench.evaluate_on: dataset q_long has n_samples 64 but the experiment's "
+        r"networks are trained on tiny_a0_f8 with n_samples 32",
+    ),
+    (
+        "models.tiny_estimator.generator",
+        {"frequency": [1, 20]},
+        r"models.tiny_estimator.generator: generator spec frequency \(1.0, 20.0\) must lie "
+        r"inside \(0, 15.5\) \(Nyquist\) \(trained on series of n_samples 32\)",
+    ),
+    (
+        "models.tiny_estimator.generator",
+        {"snr_db": [20, 0]},
+        r"models.tiny_estimator.generator: generator spec snr_db: need lo <= hi, got \[20, 0\]",
+    ),
+    (
+        "models.tiny_lstm.max_minutes",
+        5,
+        r"models.tiny_lstm: max_minutes only apply with regime: estimator, and this model has "
+        r"regime: thread; remove them or set regime: estimator",
+    ),
+    (
+        "models.tiny_estimator.optimizer",
+        "sgd",
+        r"models.tiny_estimator: optimizer only apply with regime: thread",
     ),
     (
         "experiments.sweep.datasets",
@@ -116,8 +160,46 @@ CHECK_ERRORS = [
 
 @pytest.mark.parametrize(("path", "value", "message"), CHECK_ERRORS)
 def test_check_rejects(path, value, message, schema_path):
+    cfg = edit(path, value)
+    # a dataset of another series length, for the evaluate_on check
+    cfg["datasets"]["q_long"] = {**cfg["datasets"]["tiny_a0_f5"], "n_samples": 64}
     with pytest.raises(study.ConfigError, match=message):
-        validated(edit(path, value), schema_path)
+        validated(cfg, schema_path)
+
+
+def test_estimator_regime_defaults_and_settings(schema_path):
+    cfg = validated(TEST_CONFIG, schema_path)
+    hybrid = cfg["models"]["tiny_hybrid"]
+    assert (hybrid["patience"], hybrid["clip"], hybrid["max_minutes"]) == (15, None, None)
+    assert "optimizer" not in hybrid and "target_scaling" not in hybrid
+    settings = study.training_settings(cfg, "tiny_hybrid")
+    assert settings["regime"] == "estimator" and "kind" not in settings  # a label only
+    assert settings["generator"]["frequency"] == [1, 14]
+    assert settings["generator"]["amplitude"] == [0.5, 2.0]  # sinefreq.generator's default
+    assert settings["hyperparameters"]["refine_in_training"] is False
+    assert study.model_kind(cfg, "tiny_hybrid") == "hybrid"
+    assert study.model_kind(cfg, "tiny_estimator") == "learned"
+    assert study.model_kind(cfg, "tiny_dnn") == "thread"
+
+
+def test_evaluate_on_expands_snr_lists_and_skips_own_datasets(schema_path):
+    cfg = edit("experiments.bench.evaluate_on", ["tiny_bench", "tiny_a0_f8"])
+    cfg = validated(cfg, schema_path)
+    assert cfg["experiments"]["bench"]["evaluate_on"] == [
+        "tiny_bench_snr0dB",
+        "tiny_bench_snr20dB",
+        "tiny_a0_f8",
+    ]
+    cross = study.cross_evaluations(cfg)
+    assert all(test != run.dataset for run, test in cross)
+    assert {test for _, test in cross} == {"tiny_bench_snr0dB", "tiny_bench_snr20dB"}
+    assert len(cross) == 2 * (2 + 2 * 2)  # bench: 2 runs; noise: 4 runs; 2 levels each
+    assert study.leaderboard_datasets(cfg) == [
+        "tiny_a0_f8",
+        "tiny_bench_snr0dB",
+        "tiny_bench_snr20dB",
+    ]
+    assert study.snr_family("tiny_bench_snr20dB", 20) == "tiny_bench"
 
 
 def test_aliasing_is_allowed_when_the_dataset_says_so(schema_path):
@@ -128,7 +210,7 @@ def test_aliasing_is_allowed_when_the_dataset_says_so(schema_path):
 
 def test_runs_are_unique_and_sorted(schema_path):
     runs = study.runs(validated(TEST_CONFIG, schema_path))
-    assert len(runs) == len(set(runs)) == 2 * 1 * 2 + 2 * 2 * 1 + 1
+    assert len(runs) == len(set(runs)) == 2 * 1 * 2 + 2 * 2 * 1 + 1 + 2
     assert runs == sorted(runs)
     assert runs[0].path == "tiny_a0_f5/tiny_diverging/seed0"
 

@@ -19,9 +19,18 @@ AGGREGATION = {
 }
 
 
-def run_jobs(dataset, model, seed):
+# The leaderboard's test sets in the tiny study: runs of experiments with evaluate_on are
+# also evaluated there, and the leaderboard reads those evaluations.
+BENCH = ("tiny_bench_snr0dB", "tiny_bench_snr20dB")
+LEADERBOARD = {("leaderboard", "")}
+
+
+def run_jobs(dataset, model, seed, evaluated_on=()):
+    """A run's train and evaluate jobs, and its evaluate_on jobs on ``evaluated_on``."""
     wildcards = f"dataset={dataset}, model={model}, seed={seed}"
-    return {("train", wildcards), ("evaluate", wildcards)}
+    return {("train", wildcards), ("evaluate", wildcards)} | {
+        ("evaluate_on", f"{wildcards}, test_dataset={test}") for test in evaluated_on
+    }
 
 
 def experiment_figures(experiment):
@@ -67,17 +76,52 @@ def test_a_complete_study_does_nothing(tiny_study):
 def test_editing_a_models_hyperparameter(tiny_study, tmp_path):
     workdir, _ = tiny_study
     jobs = plan_with(workdir, tmp_path, lambda c: c["models"]["tiny_dnn"].update(epochs=3))
-    dnn = run_jobs("tiny_noise_snr0dB", "tiny_dnn", 0) | run_jobs(
-        "tiny_noise_snr20dB", "tiny_dnn", 0
+    dnn = run_jobs("tiny_noise_snr0dB", "tiny_dnn", 0, BENCH) | run_jobs(
+        "tiny_noise_snr20dB", "tiny_dnn", 0, BENCH
     )
-    assert jobs == dnn | AGGREGATION | experiment_figures("noise")
+    assert jobs == dnn | AGGREGATION | LEADERBOARD | experiment_figures("noise")
+
+
+def test_editing_an_estimator_regime_setting(tiny_study, tmp_path):
+    """The regime's settings (generator spec, budget) are the train rule's params."""
+    workdir, _ = tiny_study
+    estimator = run_jobs("tiny_a0_f8", "tiny_estimator", 0, BENCH)
+    expected = estimator | AGGREGATION | LEADERBOARD | experiment_figures("bench")
+
+    def narrower(cfg):
+        cfg["models"]["tiny_estimator"]["generator"]["snr_db"] = [10, 20]
+
+    assert plan_with(workdir, tmp_path, narrower) == expected
+    jobs = plan_with(
+        workdir, tmp_path, lambda c: c["models"]["tiny_estimator"].update(batches_per_epoch=4)
+    )
+    assert jobs == expected
+
+
+def test_editing_a_models_kind_only_relabels_the_leaderboard(tiny_study, tmp_path):
+    workdir, _ = tiny_study
+    jobs = plan_with(
+        workdir, tmp_path, lambda c: c["models"]["tiny_estimator"].update(kind="hybrid")
+    )
+    assert jobs == LEADERBOARD | {("all", "")}
 
 
 def test_editing_a_datasets_parameter(tiny_study, tmp_path):
     workdir, _ = tiny_study
     jobs = plan_with(workdir, tmp_path, lambda c: c["datasets"]["tiny_a0_f8"].update(seed=99))
     runs = run_jobs("tiny_a0_f8", "tiny_lstm", 0) | run_jobs("tiny_a0_f8", "tiny_lstm", 1)
-    assert jobs == dataset_jobs("tiny_a0_f8") | runs | AGGREGATION | experiment_figures("sweep")
+    # the estimator-regime runs read only its series length, but depend on the file
+    bench = run_jobs("tiny_a0_f8", "tiny_estimator", 0, BENCH)
+    bench |= run_jobs("tiny_a0_f8", "tiny_hybrid", 0, BENCH)
+    assert jobs == (
+        dataset_jobs("tiny_a0_f8")
+        | runs
+        | bench
+        | AGGREGATION
+        | LEADERBOARD
+        | experiment_figures("sweep")
+        | experiment_figures("bench")
+    )
 
 
 def test_editing_one_builders_code(tiny_study):
@@ -90,13 +134,30 @@ def test_editing_one_builders_code(tiny_study):
     ):
         jobs = planned_jobs(workdir, "--configfile", "config/test.yaml")
     # a2_dnn's builder: tiny_dnn and tiny_diverging re-train; tiny_lstm (a0_lstm) does not.
-    dnn = run_jobs("tiny_noise_snr0dB", "tiny_dnn", 0) | run_jobs(
-        "tiny_noise_snr20dB", "tiny_dnn", 0
+    dnn = run_jobs("tiny_noise_snr0dB", "tiny_dnn", 0, BENCH) | run_jobs(
+        "tiny_noise_snr20dB", "tiny_dnn", 0, BENCH
     )
     diverging = run_jobs("tiny_a0_f5", "tiny_diverging", 0)
-    assert jobs == dnn | diverging | AGGREGATION | experiment_figures("noise") | experiment_figures(
-        "diverging"
+    assert jobs == (
+        dnn
+        | diverging
+        | AGGREGATION
+        | LEADERBOARD
+        | experiment_figures("noise")
+        | experiment_figures("diverging")
     )
+
+
+def test_editing_one_estimator_builders_code(tiny_study):
+    """Builders in sinefreq.estimators are fingerprinted one by one too: coarse_to_fine's
+    body re-trains tiny_estimator, not tiny_hybrid (hybrid_gn), nor the thread's models."""
+    workdir, _ = tiny_study
+    path = workdir / "src" / "sinefreq" / "estimators.py"
+    old = '    return Model(inputs, f, name="coarse_to_fine")\n'
+    with edited(path, old, old.replace("\n", "  # edited\n")):
+        jobs = planned_jobs(workdir, "--configfile", "config/test.yaml")
+    estimator = run_jobs("tiny_a0_f8", "tiny_estimator", 0, BENCH)
+    assert jobs == estimator | AGGREGATION | LEADERBOARD | experiment_figures("bench")
 
 
 def test_adding_a_seed(tiny_study, tmp_path):
@@ -129,7 +190,9 @@ EVERY_RULE = {
     "classical",
     "train",
     "evaluate",
+    "evaluate_on",
     "aggregate",
+    "leaderboard",
     "experiment_figures",
     "frequency_figure",
     "sweep_figure",
@@ -137,25 +200,28 @@ EVERY_RULE = {
 }
 TABLES = {"aggregate", "sweep_figure", "all"}
 FIGURES = {"experiment_figures", "frequency_figure", "sweep_figure", "all"}
-NETWORKS = {"train", "evaluate"} | TABLES | FIGURES
-PREDICTIONS = {"evaluate", "classical"} | TABLES | FIGURES
+BOARD = {"leaderboard", "all"}  # it reads every evaluation on the benchmark sets
+NETWORKS = {"train", "evaluate", "evaluate_on"} | TABLES | FIGURES | BOARD
+PREDICTIONS = {"evaluate", "evaluate_on", "classical"} | TABLES | FIGURES | BOARD
 CODE_EDITS = {
     "__init__.py": EVERY_RULE,  # importing any sinefreq module runs it
     "aggregate.py": TABLES,
-    "classical.py": {"classical", "frequency_figure"} | TABLES,
+    "classical.py": {"classical", "frequency_figure"} | TABLES | BOARD,
     "cli.py": set(),  # the command line; no rule runs it
     "config.py": set(),  # runs while planning: what it decides reaches the jobs as params
-    "crlb.py": {"bound"} | TABLES,
-    "estimators.py": set(),
+    # the bound, and the estimator regime's targets (train: every network), and the board
+    "crlb.py": {"bound"} | NETWORKS,
+    "estimators.py": NETWORKS,  # outside the builders: the layers every evaluation registers
     "fingerprint.py": set(),  # runs while planning
-    "generator.py": set(),
+    "generator.py": NETWORKS,  # the train step (both regimes write validation.h5 with it)
     "io.py": EVERY_RULE,
-    "losses.py": set(),
+    "leaderboard.py": BOARD,
+    "losses.py": NETWORKS,  # the train step's estimator regime
     "metrics.py": PREDICTIONS,
     "models.py": NETWORKS,  # outside the builders: every model
     "params.py": NETWORKS | {"classical"},  # models and classical import it
-    "plots.py": FIGURES,
-    "regime.py": set(),
+    "plots.py": FIGURES | BOARD,
+    "regime.py": NETWORKS,  # the train step's estimator regime
     "signals.py": EVERY_RULE,  # every dataset, then all that follows
     "steps.py": EVERY_RULE,  # at module level: every step
     "thread.py": TABLES,
@@ -197,4 +263,4 @@ def test_editing_one_step_reruns_that_steps_jobs_only(tiny_study, every_job):
         "    io.write_json(out_path, result)  # edited\n",
     ):
         jobs = planned_jobs(workdir, "--configfile", "config/test.yaml")
-    assert jobs == jobs_of({"bound"} | TABLES, every_job)
+    assert jobs == jobs_of({"bound"} | TABLES | BOARD, every_job)

@@ -14,6 +14,15 @@ from sinefreq.thread import SETUPS
 
 from .conftest import ROOT, run_snakemake
 
+ESTIMATORS = {
+    "a2_lstm_estimator",
+    "conv_resnet",
+    "spectral_cnn",
+    "coarse_to_fine",
+    "coarse_to_fine_hedged",
+    "hybrid_gn",
+}
+
 
 def job_counts(output: str) -> Counter:
     """Job counts from the 'Job stats' table of a dry run."""
@@ -34,8 +43,9 @@ def test_default_study_plan(tmp_path, default_config):
     jobs = job_counts(proc.stdout)
     runs = study.runs(default_config)
     # The thread: 6 setups x 3 seeds, answer 0 over 8 max_freq values, answer 1 on 3
-    # datasets; the noise sweep: 9 SNR levels x 2 networks x 1 seed.
-    assert len(runs) == (1 + 1 + 8 + 3 + 1 + 1) * 3 + 9 * 2 * 1
+    # datasets; the noise sweep: 9 SNR levels x 2 networks x 1 seed; the estimators: 6
+    # networks x 1 seed.
+    assert len(runs) == (1 + 1 + 8 + 3 + 1 + 1) * 3 + 9 * 2 * 1 + 6
     assert {r.model for r in runs} == {
         "q_dense",
         "q_lstm",
@@ -43,12 +53,18 @@ def test_default_study_plan(tmp_path, default_config):
         "a1_lstm",
         "a2_lstm",
         "a2_dnn",
+        *ESTIMATORS,
     }
+    # Every estimator on the 9 noise levels and a2_thread (bench_clean is their own); the
+    # noise sweep's 18 networks on the 9 levels.
+    cross = study.cross_evaluations(default_config)
+    assert len(cross) == 6 * (9 + 1) + 18 * 9
+    assert len(study.leaderboard_datasets(default_config)) == 9 + 2
     thread = [e for e in default_config["experiments"].values() if "thread" in e]
     assert {e["thread"] for e in thread} == set(SETUPS)
     assert all(len(e["seeds"]) >= 3 for e in thread)
     n_datasets = len(default_config["datasets"])
-    assert n_datasets == 12 + 9
+    assert n_datasets == 12 + 9 + 9 + 1
     assert jobs == Counter(
         dataset=n_datasets,
         bound=n_datasets,
@@ -56,7 +72,9 @@ def test_default_study_plan(tmp_path, default_config):
         frequency_figure=len(default_config["experiments"]),
         train=len(runs),
         evaluate=len(runs),
+        evaluate_on=len(cross),
         aggregate=1,
+        leaderboard=1,
         experiment_figures=len(default_config["experiments"]),
         sweep_figure=sum("sweep" in e for e in default_config["experiments"].values()),
         all=1,
@@ -81,8 +99,15 @@ def test_tiny_study_writes_every_run(tiny_study):
         assert list(history["epoch"]) == list(range(1, len(history) + 1))
         assert len(history) == epochs or diverging  # TerminateOnNaN stops a diverged run
         assert {"loss", "val_loss"} <= set(history.columns)
-        assert json.loads((run_dir / "training.json").read_text())["diverged"] is diverging
+        status = json.loads((run_dir / "training.json").read_text())
+        assert status["diverged"] is diverging
+        assert status["train_minutes"] > 0 and status["numerics"]["threads"] == 1
+        assert metrics["series_per_s"] > 0 and metrics["test_dataset"] == run.dataset
         assert (run_dir / "model.keras").stat().st_size > 0
+        with h5py.File(run_dir / "validation.h5") as h5:  # what the run validated on
+            size = cfg["models"][run.model].get("val_size", len(h5["y"]))
+            assert h5["x"].shape == (size, cfg["datasets"][run.dataset]["n_samples"])
+            assert h5.attrs["regime"] == cfg["models"][run.model]["regime"]
         assert (workdir / "logs" / "train" / f"{run.path}.log").exists()
         assert (workdir / "results" / "benchmarks" / "train" / f"{run.path}.tsv").exists()
 
@@ -93,11 +118,16 @@ def test_tiny_study_tables(tiny_study):
     runs = pd.read_csv(workdir / "results" / "runs.csv")
     # --configfile replaced the default study (the copy has config/config.yaml too)
     assert set(runs["dataset"]) == set(cfg["datasets"])
-    assert (runs["estimator"] == "network").sum() == len(study.runs(cfg))
+    cross = study.cross_evaluations(cfg)
+    assert (runs["estimator"] == "network").sum() == len(study.runs(cfg)) + len(cross)
     assert (runs["estimator"] == "classical").sum() == len(cfg["datasets"]) * len(cfg["classical"])
+    own = runs["test_dataset"] == runs["dataset"]
+    assert (~own).sum() == len(cross)
     summary = pd.read_csv(workdir / "results" / "summary.csv")
     networks = summary[summary["estimator"] == "network"]
-    assert len(networks) == len({(r.dataset, r.model) for r in study.runs(cfg)})
+    setups = {(r.dataset, r.model, r.dataset) for r in study.runs(cfg)}
+    setups |= {(r.dataset, r.model, test) for r, test in cross}
+    assert len(networks) == len(setups)
     trained = summary[summary["n_diverged"] < summary["n_runs"]]
     assert len(trained) == len(summary) - 1  # tiny_diverging is left out of the means
     assert (trained["n_runs"] >= 1).all() and (trained["test_mae_mean"] > 0).all()
@@ -139,11 +169,26 @@ def test_tiny_study_figures_and_no_partial_files(tiny_study):
         p.relative_to(workdir / "results" / "figures").as_posix()
         for p in (workdir / "results" / "figures").rglob("*.png")
     )
-    extra = {"noise": ["error_vs_snr_db"], "sweep": ["error_vs_max_freq"], "diverging": []}
+    extra = {
+        "noise": ["error_vs_snr_db"],
+        "sweep": ["error_vs_max_freq"],
+        "diverging": [],
+        "bench": [],
+    }
     assert figures == sorted(
-        f"{experiment}/{figure}.png"
-        for experiment, sweeps in extra.items()
-        for figure in ["error_vs_frequency", "learning_curves", "predicted_vs_true", *sweeps]
+        [
+            *(
+                f"{experiment}/{figure}.png"
+                for experiment, sweeps in extra.items()
+                for figure in [
+                    "error_vs_frequency",
+                    "learning_curves",
+                    "predicted_vs_true",
+                    *sweeps,
+                ]
+            ),
+            "leaderboard/rmse_vs_snr.png",
+        ]
     )
     for png in (workdir / "results" / "figures").rglob("*.png"):
         assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 10_000
@@ -175,3 +220,54 @@ def test_divergence_is_counted_not_fatal(tiny_study):
     runs = pd.read_csv(workdir / "results" / "runs.csv")
     assert runs.loc[runs["model"] == "tiny_diverging", "diverged"].tolist() == [True]
     assert (~runs.loc[runs["model"] != "tiny_diverging", "diverged"]).all()
+
+
+@pytest.mark.slow
+def test_tiny_study_evaluates_runs_on_other_datasets(tiny_study):
+    workdir, cfg = tiny_study
+    cross = study.cross_evaluations(cfg)
+    assert {test for _, test in cross} == {"tiny_bench_snr0dB", "tiny_bench_snr20dB"}
+    for run, test in cross:
+        directory = workdir / "results" / "runs" / run.path / "on" / test
+        metrics = json.loads((directory / "metrics.json").read_text())
+        assert (metrics["dataset"], metrics["model"], metrics["seed"]) == tuple(run)
+        assert metrics["test_dataset"] == test and metrics["series_per_s"] > 0
+        with h5py.File(directory / "predictions.h5") as h5:
+            assert len(h5["test/y_pred"]) == 24  # tiny_bench's test split
+    # the own evaluation keeps its path
+    assert all((workdir / "results" / "runs" / r.path / "metrics.json").exists() for r, _ in cross)
+
+
+@pytest.mark.slow
+def test_tiny_study_leaderboard(tiny_study):
+    workdir, cfg = tiny_study
+    board = pd.read_csv(workdir / "results" / "leaderboard.csv", keep_default_na=False)
+    assert {
+        "estimator",
+        "kind",
+        "snr_db",
+        "rmse",
+        "mae",
+        "bias",
+        "outlier_rate",
+        "bound_rmse",
+        "db_above_bound",
+        "series_per_s",
+        "train_minutes",
+    } <= set(board.columns)
+    tests = study.leaderboard_datasets(cfg)
+    assert tests == ["tiny_bench_snr0dB", "tiny_bench_snr20dB"]
+    # per test set: the noise experiment's 4 runs, the bench experiment's 2, 2 classical
+    rows = Counter(zip(board["test_dataset"], board["kind"], strict=True))
+    for test in tests:
+        assert (rows[(test, "thread")], rows[(test, "learned")]) == (4, 1)
+        assert (rows[(test, "hybrid")], rows[(test, "classical")]) == (1, 2)
+    numbers = board.replace("", np.nan)
+    assert (numbers["rmse"].astype(float) > 0).all()
+    assert (numbers["series_per_s"].astype(float) > 0).all()
+    classical = numbers[numbers["kind"] == "classical"]
+    assert classical["train_minutes"].isna().all()
+    nls = numbers[numbers["estimator"] == "nls"].astype({"db_above_bound": float})
+    assert (nls["db_above_bound"].abs() < 3).all()  # least squares sits near the bound
+    hybrid = numbers[numbers["kind"] == "hybrid"].astype({"rmse": float})
+    assert (hybrid["rmse"].to_numpy() < 3 * nls["rmse"].astype(float).to_numpy()).all()

@@ -23,7 +23,9 @@ SUMMARY_METRICS = (
     "test_crlb_rmse",
     "test_db_above_crlb",
 )
-SETUP = ["dataset", "model"]
+# A setup is a model trained on a dataset and tested on a dataset: its own (test_dataset
+# equal to dataset) or one its experiment's evaluate_on names.
+SETUP = ["dataset", "model", "test_dataset"]
 # Ways a run fails, as columns of the runs table; a run counts once in n_failed.
 FAILURES = {
     "n_diverged": "diverged",
@@ -35,8 +37,11 @@ INTERVAL = (0.05, 0.95)
 
 def run_row(metrics: dict) -> dict:
     """Flatten one run's metrics.json into a table row."""
-    row = {key: metrics[key] for key in ("dataset", "model", "seed", "estimator", "diverged")}
-    row["epochs_trained"] = metrics.get("epochs_trained")
+    row = {key: metrics[key] for key in ("dataset", "model", "seed")}
+    row["test_dataset"] = metrics.get("test_dataset", metrics["dataset"])
+    row.update({key: metrics[key] for key in ("estimator", "diverged")})
+    for key in ("epochs_trained", "train_minutes", "series_per_s"):
+        row[key] = metrics.get(key)
     for split, values in metrics["splits"].items():
         row.update({f"{split}_{key}": values[key] for key in RUN_METRICS})
         row[f"{split}_collapsed"] = values["collapsed"]
@@ -45,18 +50,18 @@ def run_row(metrics: dict) -> dict:
 
 
 def runs_table(experiments: dict, metrics: list[dict], bounds: dict[str, dict]) -> pd.DataFrame:
-    """One row per run (network or classical estimator), with the ``experiments`` (the
-    config's section) that ask for it and, on noisy data, the Cramer-Rao bound of its test
-    split and how far above it the run's RMSE lies (dB). ``bounds`` maps dataset -> its
-    bounds file's content."""
+    """One row per evaluation of a run (network or classical estimator) on a test dataset,
+    with the ``experiments`` (the config's section) that ask for the run and, on noisy data,
+    the Cramer-Rao bound of the test split and how far above it the RMSE lies (dB).
+    ``bounds`` maps dataset -> its bounds file's content."""
     table = pd.DataFrame([run_row(m) for m in metrics])
-    bound = (bounds[d]["splits"]["test"]["crlb_rmse"] for d in table["dataset"])
+    bound = (bounds[d]["splits"]["test"]["crlb_rmse"] for d in table["test_dataset"])
     table["test_crlb_rmse"] = [np.nan if b is None else b for b in bound]
     table["test_db_above_crlb"] = crlb.db_above_bound(table["test_rmse"], table["test_crlb_rmse"])
     table.insert(
         0, "experiments", [";".join(experiments_of(r, experiments)) for r in table.itertuples()]
     )
-    return table.sort_values(["dataset", "model", "seed"]).reset_index(drop=True)
+    return table.sort_values(["dataset", "model", "seed", "test_dataset"]).reset_index(drop=True)
 
 
 def experiments_of(run, experiments: dict) -> list[str]:
@@ -81,7 +86,7 @@ def p95(values: pd.Series) -> float:
 
 
 def summary_table(runs: pd.DataFrame) -> pd.DataFrame:
-    """Per setup (dataset, model): runs, failed runs (any of diverged, collapsed, dead
+    """Per setup (dataset, model, test dataset): runs, failed runs (any of diverged, collapsed, dead
     output; and each), and each metric's mean, std, median and 90% interval over the seeds
     that did not diverge (NaN where none is left; std needs two)."""
     failed = runs[list(FAILURES.values())].any(axis=1)
@@ -110,7 +115,8 @@ def summary_table(runs: pd.DataFrame) -> pd.DataFrame:
 def thread_table(experiments: dict, labels: dict, summary: pd.DataFrame) -> pd.DataFrame:
     """The thread's reported figures beside ours, for experiments tagged with ``thread``.
     ``labels`` maps dataset -> its labels (``max_freq`` picks answer 0's number)."""
-    indexed = summary.set_index(SETUP)
+    own = summary[summary["test_dataset"] == summary["dataset"]]
+    indexed = own.set_index(["dataset", "model"])
     rows = []
     for name, exp in experiments.items():
         setup = exp.get("thread")

@@ -67,12 +67,15 @@ def check_series(x: np.ndarray, source) -> np.ndarray:
 def estimate_with_model(model_path: str | Path, x: np.ndarray) -> np.ndarray:
     import keras
 
-    from sinefreq import training
+    from sinefreq import estimators, training
+
+    estimators.register()  # the estimators' custom layers, for safe-mode loading
 
     model_path = Path(model_path)
     if not model_path.is_file():
         raise InputError(f"{model_path}: no such model file")
-    model = keras.saving.load_model(model_path, safe_mode=True)
+    # Inference only: a custom training loss need not be loadable here.
+    model = keras.saving.load_model(model_path, safe_mode=True, compile=False)
     expected = model.inputs[0].shape[1]
     if x.shape[1] != expected:
         relation = "shorter" if x.shape[1] < expected else "longer"

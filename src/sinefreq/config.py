@@ -14,7 +14,7 @@ import math
 import re
 from typing import NamedTuple
 
-from sinefreq import classical, models, signals
+from sinefreq import classical, generator, models, signals
 
 # Names of datasets, models, experiments and estimators become file paths and Snakemake
 # wildcards. The schema says the same (propertyNames); a test keeps the two equal.
@@ -54,11 +54,18 @@ def snr_dataset_name(name: str, snr_db: float) -> str:
     return f"{name}_snr{snr_db:g}dB"
 
 
+def snr_family(name: str, snr_db: float | None) -> str:
+    """The dataset whose SNR list made dataset ``name`` (``noise_snr10dB`` -> ``noise``);
+    ``name`` itself for any other."""
+    return name if snr_db is None else name.removesuffix(snr_dataset_name("", snr_db))
+
+
 def expand_snr_levels(config: dict) -> None:
     """Replace each dataset whose ``snr_db`` is a list by one dataset per level.
 
     ``noise`` with ``snr_db: [0, 10]`` becomes ``noise_snr0dB`` and ``noise_snr10dB``,
-    each labelled with its ``snr_db``; experiments that name ``noise`` get all levels.
+    each labelled with its ``snr_db``; experiments that name ``noise`` in ``datasets`` or
+    ``evaluate_on`` get all levels.
     Modifies ``config`` in place (Snakemake's config, which the jobs also see).
     """
     config["datasets"], config["experiments"] = _expanded(config)
@@ -78,8 +85,15 @@ def _expanded(config: dict) -> tuple[dict, dict]:
             labels = {**spec.get("labels", {}), "snr_db": level}
             datasets[level_name] = {**spec, "snr_db": level, "labels": labels}
             levels_of[name].append(level_name)
+
+    def expand(names):
+        return [d for n in names for d in levels_of.get(n, [n])]
+
     experiments = {
-        name: {**exp, "datasets": [d for n in exp["datasets"] for d in levels_of.get(n, [n])]}
+        name: {
+            **exp,
+            **{key: expand(exp[key]) for key in ("datasets", "evaluate_on") if key in exp},
+        }
         for name, exp in config["experiments"].items()
     }
     return datasets, experiments
@@ -97,6 +111,7 @@ def check(config: dict) -> None:
         *_dataset_name_problems(config),
         *_model_problems(config),
         *_experiment_problems(config, datasets, experiments),
+        *_regime_problems(config, datasets, experiments),
         *_classical_problems(config),
     ]
     if problems:
@@ -295,13 +310,19 @@ def _experiment_problems(config: dict, datasets: dict, experiments: dict) -> lis
     defined = {"datasets": {**config["datasets"], **datasets}, "models": config["models"]}
     problems = []
     for name, exp in config["experiments"].items():
-        for kind in ("datasets", "models"):
-            unknown = [n for n in exp[kind] if n not in defined[kind]]
+        for key, kind in (
+            ("datasets", "datasets"),
+            ("models", "models"),
+            ("evaluate_on", "datasets"),
+        ):
+            unknown = [n for n in exp.get(key, []) if n not in defined[kind]]
             if unknown:
                 known = ", ".join(sorted(config[kind])) or "none"
                 problems.append(
-                    f"experiments.{name}.{kind}: unknown {', '.join(unknown)}; defined: {known}"
+                    f"experiments.{name}.{key}: unknown {', '.join(unknown)}; defined: {known}"
                 )
+            if key == "evaluate_on" and key in exp and not unknown:
+                problems += _length_problems(name, experiments[name], datasets)
         sweep = exp.get("sweep")
         if sweep:
             unlabelled = [
@@ -313,6 +334,62 @@ def _experiment_problems(config: dict, datasets: dict, experiments: dict) -> lis
                 problems.append(
                     f"experiments.{name}.sweep is '{sweep}' but datasets {', '.join(unlabelled)} "
                     f"have no labels.{sweep}"
+                )
+    return problems
+
+
+def _length_problems(name: str, exp: dict, datasets: dict) -> list[str]:
+    """A network takes series of its training dataset's length only."""
+    problems = []
+    for test in exp["evaluate_on"]:
+        for own in exp["datasets"]:
+            if own in datasets and datasets[test]["n_samples"] != datasets[own]["n_samples"]:
+                problems.append(
+                    f"experiments.{name}.evaluate_on: dataset {test} has n_samples "
+                    f"{datasets[test]['n_samples']} but the experiment's networks are trained "
+                    f"on {own} with n_samples {datasets[own]['n_samples']}; evaluate only on "
+                    "datasets of the same series length"
+                )
+    return problems
+
+
+# Keys that belong to one training regime; the schema fills the other regime's defaults
+# only, so a key present in the wrong regime was written by the user.
+REGIME_KEYS = {
+    "thread": ("optimizer", "target_scaling"),
+    "estimator": ("generator", "batches_per_epoch", "patience", "max_minutes", "clip", "val_size"),
+}
+
+
+def _regime_problems(config: dict, datasets: dict, experiments: dict) -> list[str]:
+    """Keys of the other regime, and generator specs that do not fit the series length
+    of a dataset the model is trained on (its frequencies must lie below Nyquist)."""
+    problems = []
+    for name, spec in config["models"].items():
+        key = f"models.{name}"
+        regime = spec.get("regime", "thread")
+        for other, keys in REGIME_KEYS.items():
+            misplaced = [k for k in keys if other != regime and k in spec]
+            if misplaced:
+                problems.append(
+                    f"{key}: {', '.join(misplaced)} only apply with regime: {other}, and "
+                    f"this model has regime: {regime}; remove them or set regime: {other}"
+                )
+        if regime != "estimator":
+            continue
+        lengths = {
+            datasets[d]["n_samples"]
+            for exp in experiments.values()
+            if name in exp["models"]
+            for d in exp["datasets"]
+            if d in datasets
+        }
+        for n_samples in sorted(lengths):
+            try:
+                generator.check_spec(spec.get("generator", {}), n_samples)
+            except ValueError as err:
+                problems.append(
+                    f"{key}.generator: {err} (trained on series of n_samples {n_samples})"
                 )
     return problems
 
@@ -335,11 +412,47 @@ def experiment_runs(config: dict, experiment: str) -> list[Run]:
     return [Run(d, m, int(s)) for d in exp["datasets"] for m in exp["models"] for s in exp["seeds"]]
 
 
+def cross_evaluations(config: dict) -> list[tuple[Run, str]]:
+    """Every (run, test dataset) an experiment's ``evaluate_on`` asks for, each once, sorted;
+    a run's own dataset is left out (its own evaluation is the run's metrics.json)."""
+    return sorted(
+        {
+            (run, test)
+            for name, exp in config["experiments"].items()
+            for run in experiment_runs(config, name)
+            for test in exp.get("evaluate_on", [])
+            if test != run.dataset
+        }
+    )
+
+
+def leaderboard_datasets(config: dict) -> list[str]:
+    """The datasets the leaderboard ranks estimators on: every experiment's ``evaluate_on``,
+    in the config's order of datasets."""
+    named = {d for exp in config["experiments"].values() for d in exp.get("evaluate_on", [])}
+    return [d for d in config["datasets"] if d in named]
+
+
+def model_kind(config: dict, model: str) -> str:
+    """A model's leaderboard label: its ``kind``, else ``thread`` for the thread's regime
+    and ``learned`` for the estimator regime."""
+    spec = config["models"][model]
+    default = "learned" if spec.get("regime", "thread") == "estimator" else "thread"
+    return spec.get("kind", default)
+
+
+# Model keys that label a model rather than train it: editing them re-trains nothing.
+LABEL_KEYS = ("kind",)
+
+
 def training_settings(config: dict, model: str) -> dict:
     """The resolved settings of one model: what decides whether it must be re-trained."""
-    spec = dict(config["models"][model])
+    spec = {k: v for k, v in config["models"][model].items() if k not in LABEL_KEYS}
     spec["hyperparameters"] = {
         **models.hyperparameters(spec["architecture"]),
         **spec.get("hyperparameters", {}),
     }
+    if spec.get("regime") == "estimator":
+        # Written out in full, so the run's settings say what it was drawn from.
+        spec["generator"] = {**generator.DEFAULT_SPEC, **spec.get("generator", {})}
     return spec

@@ -1,4 +1,5 @@
-"""Registry of Keras 3 model builders, the thread's architectures first.
+"""Registry of Keras 3 model builders: the thread's architectures, then the estimators of
+:mod:`sinefreq.estimators` (spectral front ends, a coarse-to-fine head, a Gauss-Newton hybrid).
 
 A builder takes the series length and its hyper-parameters (defaults are the
 thread's) and returns an uncompiled ``keras.Model``. Builders import Keras inside
@@ -18,7 +19,7 @@ import inspect
 from collections.abc import Callable
 from typing import Annotated
 
-from sinefreq import params
+from sinefreq import estimators, params
 from sinefreq.params import OneOf, Range
 
 # Keras 3's activation names, known without importing Keras (which loads a backend): all
@@ -115,6 +116,23 @@ def a2_dnn(
     for _ in range(hidden_layers):
         hidden = layers.Dense(hidden_units, activation=activation)(hidden)
     return Model(inputs, layers.Dense(1)(hidden), name="a2_dnn")
+
+
+# The estimators' builders live in their own module (with their custom layers) and join the
+# registry here, so configs, checks and fingerprints see one list.
+for _name, _builder in estimators.ARCHITECTURES.items():
+    if _name in ARCHITECTURES:
+        raise RuntimeError(f"architecture {_name!r} is registered twice")
+    ARCHITECTURES[_name] = _builder
+
+
+def builder_bodies() -> dict[str, list[str]]:
+    """Module -> names of the builders it defines: the bodies a step's code fingerprint
+    leaves out, since each run's params carry its own builder's fingerprint instead."""
+    found: dict[str, list[str]] = {}
+    for builder in ARCHITECTURES.values():
+        found.setdefault(builder.__module__, []).append(builder.__name__)
+    return found
 
 
 def hyperparameters(name: str) -> dict:

@@ -171,3 +171,51 @@ def error_vs_frequency(panels: dict[str, dict], title: str):
         )
         ax.title.set_fontsize(9)
     return _finish(fig, axes, title)
+
+
+# Line style by kind of estimator on the leaderboard figure.
+KIND_STYLES = {
+    "classical": {"ls": "--", "marker": "s", "lw": 1.2},
+    "hybrid": {"ls": "-", "marker": "D", "lw": 2.0},
+    "learned": {"ls": "-", "marker": "o", "lw": 1.4},
+    "thread": {"ls": ":", "marker": "v", "lw": 1.2},
+}
+
+
+def rmse_vs_snr(panels: dict[str, dict], title: str):
+    """Held-out RMSE against SNR on log axes, one panel per family of noisy test sets: every
+    estimator with its bootstrap interval as a band, and the exact Cramer-Rao bound.
+
+    Each panel: ``{"bound": (snr, rmse), "curves": [{"label", "kind", "snr", "rmse", "lo",
+    "hi"}]}`` (see :func:`sinefreq.leaderboard.curves`).
+    """
+    if not panels:
+        fig, ax = plt.subplots(figsize=(6.4, 2.0))
+        ax.axis("off")
+        ax.text(0.5, 0.5, "no noisy test sets in this study", ha="center", va="center")
+        fig.suptitle(title)
+        return fig
+    fig, axes = _grid(len(panels), width=7.5, height=5.4)
+    for ax, (panel, content) in zip(axes, panels.items(), strict=False):
+        # Ten distinct colours while they last; beyond, twenty paler pairs.
+        palette = plt.cm.tab10 if len(content["curves"]) <= 10 else plt.cm.tab20
+        for i, curve in enumerate(content["curves"]):
+            colour = palette(i % palette.N)
+            ax.plot(
+                curve["snr"],
+                curve["rmse"],
+                color=colour,
+                ms=4,
+                label=f"{curve['label']} ({curve['kind']})",
+                **KIND_STYLES.get(curve["kind"], {}),
+            )
+            ax.fill_between(curve["snr"], curve["lo"], curve["hi"], color=colour, alpha=0.2, lw=0)
+        snr, bound = content["bound"]
+        ax.plot(snr, bound, "k-", lw=2.5, label="Cramer-Rao bound (exact)")
+        ax.set(
+            title=panel,
+            xlabel="SNR (dB)",
+            ylabel=f"RMSE on held-out series ({FREQ_UNIT})",
+            yscale="log",
+        )
+    return _finish(fig, axes, title, fontsize=6)

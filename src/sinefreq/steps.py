@@ -7,6 +7,7 @@ these, so every step can also be run and tested without Snakemake.
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import sys
 import traceback
@@ -69,19 +70,28 @@ def make_dataset(name: str, spec: dict, out_path) -> None:
 
 
 def train(dataset_path, settings: dict, seed: int, threads: int, out: dict) -> None:
-    """Train one (dataset, model, seed) run. ``out`` holds the paths ``model``,
-    ``history`` (CSV, one row per epoch) and ``status`` (JSON: diverged, epochs)."""
-    from sinefreq import models, training
+    """Train one (dataset, model, seed) run in its ``settings["regime"]``. ``out`` holds the
+    paths ``model``, ``history`` (CSV, one row per epoch), ``status`` (JSON: diverged,
+    epochs, wall time, numerics) and ``validation`` (HDF5: the series it validated on)."""
+    import time
+
+    from sinefreq import generator, models, training
 
     training.configure_runtime(threads, seed)
     import pandas as pd
 
     splits, attrs = io.read_dataset(dataset_path)
-    model = models.build_model(
-        settings["architecture"], attrs["n_samples"], **settings["hyperparameters"]
-    )
+    n_samples = attrs["n_samples"]
+    model = models.build_model(settings["architecture"], n_samples, **settings["hyperparameters"])
     model.summary()
-    model, history, diverged = training.fit(model, splits["train"], splits["test"], settings)
+    start = time.monotonic()
+    if settings["regime"] == "estimator":
+        model, history, diverged, validation = _fit_estimator(model, n_samples, settings, seed)
+    else:
+        model, history, diverged = training.fit(model, splits["train"], splits["test"], settings)
+        # The thread's regime validates (draws its learning curves) on the test split.
+        validation = {"x": splits["test"]["x"], "y": splits["test"]["y"]}
+    train_minutes = (time.monotonic() - start) / 60.0
     epochs = len(history.get("loss", []))
     if diverged:
         print(
@@ -92,6 +102,11 @@ def train(dataset_path, settings: dict, seed: int, threads: int, out: dict) -> N
     history_table = pd.DataFrame(history)
     history_table.insert(0, "epoch", np.arange(1, epochs + 1))
     io.write_table(out["history"], history_table)
+    generator.write_validation(
+        out["validation"],
+        validation,
+        {"regime": settings["regime"], "n_samples": n_samples, "seed": seed, "settings": settings},
+    )
     io.write_json(
         out["status"],
         {
@@ -101,29 +116,93 @@ def train(dataset_path, settings: dict, seed: int, threads: int, out: dict) -> N
             "parameters": model.count_params(),
             "seed": seed,
             "settings": settings,
+            "train_minutes": train_minutes,
+            "numerics": training.numerics(),
             "sinefreq_version": __version__,
         },
     )
 
 
-def evaluate(dataset_path, model_path, status_path, run: dict, out: dict) -> None:
-    """Predict both splits with a trained model; write ``metrics`` (JSON) and
-    ``predictions`` (HDF5)."""
-    import keras
+def _fit_estimator(model, n_samples: int, settings: dict, seed: int):
+    """The estimator regime: fresh series every epoch from ``settings["generator"]``,
+    validated on a fixed set (returned, to be saved beside the model)."""
+    import math
 
+    from sinefreq import generator, regime
+
+    spec = settings["generator"]
+    validation = generator.validation_set(n_samples, spec, settings["val_size"], seed)
+    model, history = regime.fit(
+        model,
+        n_samples,
+        spec,
+        seed=seed,
+        validation=validation,
+        **{
+            key: settings[key]
+            for key in (
+                "loss",
+                "clip",
+                "learning_rate",
+                "epochs",
+                "batches_per_epoch",
+                "batch_size",
+                "val_size",
+                "patience",
+                "max_minutes",
+            )
+        },
+    )
+    diverged = not all(math.isfinite(v) for v in history.get("loss", []))
+    return model, history, diverged, validation
+
+
+# Inference throughput is reported per core: evaluation runs on one thread whatever the
+# machine, so that series_per_s compares across estimators and jobs.
+EVALUATION_THREADS = 1
+
+
+def evaluate(dataset_path, model_path, status_path, run: dict, out: dict) -> None:
+    """Predict both splits of a dataset (the run's own, or ``run["test_dataset"]``) with a
+    trained model; write ``metrics`` (JSON, with the one-thread inference rate
+    ``series_per_s``) and ``predictions`` (HDF5)."""
     from sinefreq import training
 
+    training.configure_runtime(EVALUATION_THREADS, run["seed"])
+    import keras
+
+    from sinefreq import estimators
+
+    estimators.register()  # the estimators' custom layers, for safe-mode loading
     splits, attrs = io.read_dataset(dataset_path)
     status = io.read_json(status_path)
-    model = keras.saving.load_model(model_path, safe_mode=True)
-    predictions = predict_splits(splits, lambda x: training.predict(model, x))
+    # Inference only: the training loss (possibly a custom one) is not needed.
+    model = keras.saving.load_model(model_path, safe_mode=True, compile=False)
+    estimate = lambda x: training.predict(model, x)  # noqa: E731
+    predictions = predict_splits(splits, estimate)
     run = {
         **run,
+        "test_dataset": attrs["name"],
         "estimator": "network",
         "diverged": status["diverged"],
         "epochs_trained": status["epochs_trained"],
+        "train_minutes": status.get("train_minutes"),
+        "series_per_s": series_per_second(estimate, splits["test"]["x"]),
     }
     write_evaluation(predictions, run, attrs, out)
+
+
+def series_per_second(estimate, x: np.ndarray, repeats: int = 2) -> float:
+    """Series per second ``estimate`` processes on ``x``: the best of ``repeats`` timed
+    passes, after the one that produced the predictions (graph tracing, caches)."""
+    import time
+
+    best = math.inf
+    for _ in range(repeats):
+        start = time.perf_counter()
+        estimate(x)
+        best = min(best, time.perf_counter() - start)
+    return len(x) / best if best > 0 else math.inf
 
 
 def classical_estimate(dataset_path, method: str, options: dict, out: dict) -> None:
@@ -131,14 +210,19 @@ def classical_estimate(dataset_path, method: str, options: dict, out: dict) -> N
     from sinefreq import classical
 
     splits, attrs = io.read_dataset(dataset_path)
-    predictions = predict_splits(splits, lambda x: classical.estimate(method, x, **options))
+    estimate = lambda x: classical.estimate(method, x, **options)  # noqa: E731
+    predictions = predict_splits(splits, estimate)
     run = {
         "dataset": attrs["name"],
         "model": method,
         "seed": 0,
+        "test_dataset": attrs["name"],
         "estimator": "classical",
         "diverged": False,
         "epochs_trained": None,
+        "train_minutes": None,
+        # One thread: the rule declares threads: 1, which Snakemake passes to BLAS.
+        "series_per_s": series_per_second(estimate, splits["test"]["x"]),
     }
     write_evaluation(predictions, run, attrs, out)
 
@@ -203,6 +287,35 @@ def aggregate(
     print(agg.thread_markdown(thread))
 
 
+def leaderboard(
+    evaluation_dirs: list, bound_paths: list, tests: dict, kinds: dict, out: dict
+) -> None:
+    """Rank every estimator on the leaderboard's datasets: ``evaluation_dirs`` hold a
+    metrics.json and predictions.h5 each (networks, own or cross evaluation, and classical
+    estimators); ``tests`` maps test dataset -> ``{"snr_db", "family"}`` (the SNR, None
+    when clean, and the dataset it is a level of); ``kinds``
+    maps model -> its kind. Writes ``table`` (CSV) and ``figure`` (RMSE against SNR)."""
+    from sinefreq import leaderboard as board
+    from sinefreq import plots
+
+    bounds = {
+        b["dataset"]: b["splits"]["test"]["crlb_rmse"] for b in map(io.read_json, bound_paths)
+    }
+    evaluations = []
+    for directory in map(Path, evaluation_dirs):
+        predictions, _ = io.read_predictions(directory / "predictions.h5")
+        evaluations.append(
+            {**io.read_json(directory / "metrics.json"), "test": predictions["test"]}
+        )
+    table = board.table(evaluations, tests, kinds, bounds)
+    io.write_table(out["table"], table)
+    plots.save(
+        plots.rmse_vs_snr(board.curves(table, tests), "Estimators against the Cramer-Rao bound"),
+        out["figure"],
+    )
+    print(table.to_string(max_rows=200))
+
+
 def experiment_figures(
     experiment: str,
     prediction_paths: list,
@@ -260,7 +373,8 @@ def sweep_figure(
     estimators = summary["model"].isin(models)
     if classical:
         estimators |= summary["estimator"] == "classical"
-    rows = summary[summary["dataset"].isin(labels) & estimators].copy()
+    own = summary["test_dataset"] == summary["dataset"]  # not the evaluate_on rows
+    rows = summary[summary["dataset"].isin(labels) & estimators & own].copy()
     rows[sweep] = rows["dataset"].map(labels)
     title = f"{experiment}: error against {sweep}"
     if classical:
