@@ -1,0 +1,69 @@
+"""Smoke test of benchmarks/bench_training.py: its smallest setting, TensorFlow only."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SCRIPT = ROOT / "benchmarks" / "bench_training.py"
+
+EXPECTED_COLUMNS = [
+    "setup",
+    "config",
+    "jit",
+    "thr",
+    "epochs",
+    "steps",
+    "wall s",
+    "start s",
+    "prep s",
+    "compile s",
+    "train s",
+    "val s",
+    "save s",
+    "ms/step",
+    "cpu s",
+    "cpu ms/step",
+    "GF/step",
+    "GF/s",
+    "%peak",
+    "loss",
+    "train MAE",
+    "test MAE",
+    "repeat",
+    "vs ref",
+]
+
+
+def markdown_rows(text: str) -> list[list[str]]:
+    return [
+        [cell.strip() for cell in line.strip().strip("|").split("|")]
+        for line in text.splitlines()
+        if line.startswith("|")
+    ]
+
+
+def test_quick_run_prints_one_table_with_expected_columns():
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    proc = subprocess.run(
+        [sys.executable, str(SCRIPT), "--quick"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    header, rule, *rows = markdown_rows(proc.stdout)
+    assert header == EXPECTED_COLUMNS
+    assert set(rule) == {"---"}
+    assert len(rows) == 1
+    row = dict(zip(header, rows[0], strict=True))
+    assert (row["setup"], row["config"], row["thr"], row["jit"]) == ("A0", "tf", "1", "off")
+    assert int(row["epochs"]) >= 1 and int(row["steps"]) >= int(row["epochs"])
+    for column in ("wall s", "ms/step", "GF/step", "test MAE"):
+        assert float(row[column]) > 0, column
+    # Analytic FLOPs of answer 0's net, batch 32: 3 * 32 * (LSTM 2*4*101*100*100 + dense).
+    assert float(row["GF/step"]) == round(3 * 32 * (80_800 * 100 + 20_000 + 200) / 1e9, 3)
+    assert "matmul GFLOP/s" in proc.stdout
