@@ -32,3 +32,11 @@ rule all:
     default_target: True
     input:
         all_outputs(),
+
+
+# Named parts of the study, for a reader who wants one answer without running all of it
+# (`snakemake thread_setups --cores 2`); `leaderboard` is a rule of its own. The tables and
+# sweep figures compare every run, so only the default target writes them.
+rule thread_setups:
+    input:
+        experiment_outputs(thread_experiments()),

@@ -139,16 +139,25 @@ def sweep_figures():
     ]
 
 
+def experiment_outputs(experiments):
+    """Each experiment's own figures: what its runs need, and no other experiment's."""
+    return expand(
+        "results/figures/{experiment}/{figure}.png",
+        experiment=experiments,
+        figure=["predicted_vs_true", "learning_curves", "error_vs_frequency"],
+    )
+
+
+def thread_experiments():
+    return [name for name, exp in config["experiments"].items() if exp.get("thread")]
+
+
 def all_outputs():
     return [
         "results/runs.csv",
         "results/summary.csv",
         "results/thread_comparison.md",
-        *expand(
-            "results/figures/{experiment}/{figure}.png",
-            experiment=config["experiments"],
-            figure=["predicted_vs_true", "learning_curves", "error_vs_frequency"],
-        ),
+        *experiment_outputs(config["experiments"]),
         *sweep_figures(),
         "results/leaderboard.csv",
         "results/figures/leaderboard/rmse_vs_snr.png",

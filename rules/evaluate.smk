@@ -18,6 +18,7 @@ rule evaluate:
         runtime=15,
     params:
         run=lambda w: {"dataset": w.dataset, "model": w.model, "seed": int(w.seed)},
+        backend=config["keras_backend"],
         code=step_code("evaluate"),
     script:
         "../scripts/evaluate.py"
@@ -44,6 +45,7 @@ rule evaluate_on:
         runtime=15,
     params:
         run=lambda w: {"dataset": w.dataset, "model": w.model, "seed": int(w.seed)},
+        backend=config["keras_backend"],
         code=step_code("evaluate"),
     script:
         "../scripts/evaluate.py"

@@ -19,6 +19,7 @@ rule train:
     params:
         settings=lambda w: study.training_settings(config, w.model),
         seed=lambda w: int(w.seed),
+        backend=config["keras_backend"],
         # Editing this model's builder re-trains it; other builders' edits do not.
         builder=lambda w: registry.builder_fingerprint(
             config["models"][w.model]["architecture"]

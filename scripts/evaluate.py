@@ -9,4 +9,5 @@ with steps.logged(snakemake.log[0]):
         snakemake.input.status,
         snakemake.params.run,
         dict(snakemake.output.items()),
+        snakemake.params.backend,
     )

@@ -9,4 +9,5 @@ with steps.logged(snakemake.log[0]):
         snakemake.params.seed,
         snakemake.threads,
         dict(snakemake.output.items()),
+        snakemake.params.backend,
     )

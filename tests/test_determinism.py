@@ -2,8 +2,9 @@
 
 Each training runs in its own interpreter, as the workflow's jobs do, so that nothing
 (imported modules, RNG state, an already started TensorFlow) carries over. The second
-process starts from a shell that asks for other kernels (``TF_ENABLE_ONEDNN_OPTS=0``)
-and another hash seed: ``configure_runtime`` must pin what decides the numerics.
+process starts from a shell that asks for other kernels (``TF_ENABLE_ONEDNN_OPTS=0``),
+another backend and another hash seed: ``configure_runtime`` must pin what decides the
+numerics. Both backends the study supports are checked.
 """
 
 import json
@@ -13,6 +14,7 @@ import sys
 import textwrap
 
 import numpy as np
+import pytest
 
 # Short, but long enough for a last-bit difference to grow well above 1e-6: answer 0's
 # network on answer 0's data (fewer series), with dropout, shuffling and a validation pass.
@@ -22,7 +24,7 @@ TRAIN = textwrap.dedent(
     import numpy as np
     from sinefreq import models, signals, training
 
-    training.configure_runtime(1, 0)
+    training.configure_runtime(1, 0, sys.argv[2])
     spec = {
         "n_samples": 100,
         "seed": 10,
@@ -48,13 +50,16 @@ TRAIN = textwrap.dedent(
 
 def clean_env(**extra):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TF_", "XLA_", "ONEDNN_"))}
-    env.update(TF_CPP_MIN_LOG_LEVEL="3", KERAS_BACKEND="tensorflow", **extra)
+    env.update({"TF_CPP_MIN_LOG_LEVEL": "3", "KERAS_BACKEND": "tensorflow", **extra})
     return env
 
 
-def train(path, env):
+OTHER_BACKEND = {"tensorflow": "jax", "jax": "tensorflow"}
+
+
+def train(path, env, backend):
     proc = subprocess.run(
-        [sys.executable, "-c", TRAIN, str(path)],
+        [sys.executable, "-c", TRAIN, str(path), backend],
         env=env,
         capture_output=True,
         text=True,
@@ -65,15 +70,20 @@ def train(path, env):
     return np.load(path), json.loads(line.removeprefix("NUMERICS "))
 
 
-def test_lstm_retrained_in_a_fresh_process_predicts_the_same(tmp_path):
-    first, numerics = train(tmp_path / "first.npy", clean_env(PYTHONHASHSEED="1"))
-    again, numerics_again = train(
-        tmp_path / "again.npy", clean_env(PYTHONHASHSEED="2", TF_ENABLE_ONEDNN_OPTS="0")
+@pytest.mark.parametrize("backend", ["tensorflow", "jax"])
+def test_lstm_retrained_in_a_fresh_process_predicts_the_same(tmp_path, backend):
+    first, numerics = train(
+        tmp_path / "first.npy", clean_env(PYTHONHASHSEED="1", KERAS_BACKEND=backend), backend
     )
+    hostile = clean_env(
+        PYTHONHASHSEED="2", TF_ENABLE_ONEDNN_OPTS="0", KERAS_BACKEND=OTHER_BACKEND[backend]
+    )
+    again, numerics_again = train(tmp_path / "again.npy", hostile, backend)
     assert np.ptp(first) > 0.5, "the network learned nothing; the test would prove little"
     np.testing.assert_allclose(again, first, rtol=0, atol=1e-6)
     assert numerics == numerics_again
-    assert numerics["keras_backend"] == "tensorflow" and numerics["onednn_opts"] is True
+    assert numerics["keras_backend"] == backend
+    assert numerics["onednn_opts"] is (True if backend == "tensorflow" else None)
 
 
 def test_configure_runtime_refuses_a_tensorflow_started_with_other_kernels():

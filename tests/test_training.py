@@ -59,3 +59,15 @@ def test_same_seed_gives_the_same_weights(splits):
     x = splits["test"]["x"]
     np.testing.assert_allclose(training.predict(first, x), training.predict(again, x), atol=1e-6)
     assert not np.allclose(training.predict(first, x), training.predict(other, x))
+
+
+def test_validation_at_a_stride_keeps_one_history_row_per_epoch(splits):
+    assert training.validation_epochs(10, 4) == [4, 8, 10]
+    assert training.validation_epochs(3, 10) == [3]
+    keras.utils.set_random_seed(0)
+    model = models.build_model("a2_dnn", 32, hidden_units=8)
+    settings = {**SETTINGS, "epochs": 5, "validation_freq": 2, "target_scaling": "none"}
+    _, history, diverged = training.fit(model, splits["train"], splits["test"], settings)
+    assert not diverged and len(history["loss"]) == len(history["val_loss"]) == 5
+    validated = [i + 1 for i, v in enumerate(history["val_loss"]) if np.isfinite(v)]
+    assert validated == [2, 4, 5]

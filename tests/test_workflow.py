@@ -1,8 +1,13 @@
 """The workflow as a user runs it: the default study's plan, and the tiny study end to end."""
 
+import io
 import json
+import os
 import re
+import subprocess
+import sys
 from collections import Counter
+from pathlib import Path
 
 import h5py
 import numpy as np
@@ -12,7 +17,7 @@ import pytest
 from sinefreq import config as study
 from sinefreq.thread import SETUPS
 
-from .conftest import ROOT, run_snakemake
+from .conftest import ROOT, copy_workflow, run_snakemake
 
 ESTIMATORS = {
     "a2_lstm_estimator",
@@ -271,3 +276,64 @@ def test_tiny_study_leaderboard(tiny_study):
     assert (nls["db_above_bound"].abs() < 3).all()  # least squares sits near the bound
     hybrid = numbers[numbers["kind"] == "hybrid"].astype({"rmse": float})
     assert (hybrid["rmse"].to_numpy() < 3 * nls["rmse"].astype(float).to_numpy()).all()
+
+
+# One run of each kind of network job (thread and estimator regimes, custom layers, the
+# hybrid, evaluation on another dataset): the whole tiny study twice would double its time.
+TENSORFLOW_TARGETS = [
+    "results/runs/tiny_a0_f5/tiny_lstm/seed0/metrics.json",
+    "results/runs/tiny_noise_snr0dB/tiny_dnn/seed0/on/tiny_bench_snr0dB/metrics.json",
+    "results/runs/tiny_a0_f8/tiny_estimator/seed0/on/tiny_bench_snr20dB/metrics.json",
+    "results/runs/tiny_a0_f8/tiny_hybrid/seed0/metrics.json",
+]
+
+
+@pytest.mark.slow
+def test_network_jobs_under_tensorflow_and_models_across_backends(tiny_study, tmp_path):
+    """The default backend is JAX; the study's network jobs run as well under TensorFlow,
+    and a model saved under one backend predicts the same under the other."""
+    jax_dir, cfg = tiny_study
+    workdir = copy_workflow(tmp_path / "workflow")
+    run_snakemake(
+        "--cores",
+        "2",
+        "--configfile",
+        "config/test.yaml",
+        "--config",
+        "keras_backend=tensorflow",
+        "--",
+        *TENSORFLOW_TARGETS,
+        cwd=workdir,
+        snakefile=workdir / "Snakefile",
+    )
+    for target in TENSORFLOW_TARGETS:
+        run_dir = (workdir / target).parent
+        run_dir = run_dir.parent.parent if run_dir.parent.name == "on" else run_dir
+        status = json.loads((run_dir / "training.json").read_text())
+        assert status["numerics"]["keras_backend"] == "tensorflow"
+        assert json.loads((workdir / target).read_text())["splits"]["test"]["n"] > 0
+    status = json.loads(
+        (jax_dir / "results/runs/tiny_a0_f5/tiny_lstm/seed0/training.json").read_text()
+    )
+    assert status["numerics"]["keras_backend"] == "jax"
+
+    run = next(r for r in study.runs(cfg) if r.model == "tiny_lstm")
+    run_dir = jax_dir / "results" / "runs" / run.path
+    with h5py.File(run_dir / "predictions.h5") as h5:
+        under_jax = h5["test/y_pred"][()]
+    proc = subprocess.run(
+        [
+            str(Path(sys.executable).with_name("sinefreq")),
+            "estimate",
+            str(jax_dir / "data" / f"{run.dataset}.h5"),
+            "--model",
+            str(run_dir / "model.keras"),
+        ],
+        env={**os.environ, "KERAS_BACKEND": "tensorflow", "TF_CPP_MIN_LOG_LEVEL": "3"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    under_tf = pd.read_csv(io.StringIO(proc.stdout))["frequency_cycles_per_window"].to_numpy()
+    np.testing.assert_allclose(under_tf, under_jax, rtol=1e-4, atol=1e-4)

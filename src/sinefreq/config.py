@@ -356,7 +356,7 @@ def _length_problems(name: str, exp: dict, datasets: dict) -> list[str]:
 # Keys that belong to one training regime; the schema fills the other regime's defaults
 # only, so a key present in the wrong regime was written by the user.
 REGIME_KEYS = {
-    "thread": ("optimizer", "target_scaling"),
+    "thread": ("optimizer", "target_scaling", "validation_freq"),
     "estimator": ("generator", "batches_per_epoch", "patience", "max_minutes", "clip", "val_size"),
 }
 

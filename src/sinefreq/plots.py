@@ -81,9 +81,12 @@ def learning_curves(panels: dict[str, list[dict]], title: str):
                 epochs, r["history"]["loss"], color=colour, lw=1, label=f"seed {r['seed']} train"
             )
             if "val_loss" in r["history"]:
+                # Validated every few epochs: join the validated epochs, skip the NaNs.
+                val_loss = np.asarray(r["history"]["val_loss"], dtype=float)
+                validated = np.isfinite(val_loss)
                 ax.plot(
-                    epochs,
-                    r["history"]["val_loss"],
+                    epochs[validated],
+                    val_loss[validated],
                     color=colour,
                     lw=1,
                     ls="--",

@@ -69,7 +69,9 @@ def make_dataset(name: str, spec: dict, out_path) -> None:
         )
 
 
-def train(dataset_path, settings: dict, seed: int, threads: int, out: dict) -> None:
+def train(
+    dataset_path, settings: dict, seed: int, threads: int, out: dict, backend: str | None = None
+) -> None:
     """Train one (dataset, model, seed) run in its ``settings["regime"]``. ``out`` holds the
     paths ``model``, ``history`` (CSV, one row per epoch), ``status`` (JSON: diverged,
     epochs, wall time, numerics) and ``validation`` (HDF5: the series it validated on)."""
@@ -77,7 +79,7 @@ def train(dataset_path, settings: dict, seed: int, threads: int, out: dict) -> N
 
     from sinefreq import generator, models, training
 
-    training.configure_runtime(threads, seed)
+    training.configure_runtime(threads, seed, backend)
     import pandas as pd
 
     splits, attrs = io.read_dataset(dataset_path)
@@ -162,13 +164,15 @@ def _fit_estimator(model, n_samples: int, settings: dict, seed: int):
 EVALUATION_THREADS = 1
 
 
-def evaluate(dataset_path, model_path, status_path, run: dict, out: dict) -> None:
+def evaluate(
+    dataset_path, model_path, status_path, run: dict, out: dict, backend: str | None = None
+) -> None:
     """Predict both splits of a dataset (the run's own, or ``run["test_dataset"]``) with a
     trained model; write ``metrics`` (JSON, with the one-thread inference rate
     ``series_per_s``) and ``predictions`` (HDF5)."""
     from sinefreq import training
 
-    training.configure_runtime(EVALUATION_THREADS, run["seed"])
+    training.configure_runtime(EVALUATION_THREADS, run["seed"], backend)
     import keras
 
     from sinefreq import estimators

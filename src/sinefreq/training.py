@@ -17,14 +17,22 @@ TARGET_SCALINGS = ("none", "minmax")
 ONEDNN_OPTS = "1"
 
 
-def configure_runtime(threads: int, seed: int, onednn: str = ONEDNN_OPTS) -> None:
-    """Pin thread pools to the job's ``threads``, pin the kernels, and seed every RNG.
+BACKENDS = ("jax", "tensorflow", "torch")
+
+
+def configure_runtime(
+    threads: int, seed: int, backend: str | None = None, onednn: str = ONEDNN_OPTS
+) -> None:
+    """Select the Keras ``backend`` (None: keep ``KERAS_BACKEND`` or Keras's default), pin
+    thread pools to the job's ``threads``, pin the kernels, and seed every RNG.
 
     Must run before Keras or TensorFlow is first imported: TensorFlow reads its oneDNN
     and thread settings when it starts, XLA (JAX) when its CPU client starts. A run is
     then bit-reproducible on the same machine, backend and library versions; ``numerics()``
     says what those were.
     """
+    if backend is not None:
+        _select_backend(backend)
     tf_imported = "tensorflow" in sys.modules
     if tf_imported and _onednn_on(os.environ.get("TF_ENABLE_ONEDNN_OPTS")) != _onednn_on(onednn):
         raise RuntimeError(
@@ -58,6 +66,21 @@ def configure_runtime(threads: int, seed: int, onednn: str = ONEDNN_OPTS) -> Non
         tf.config.threading.set_inter_op_parallelism_threads(1)
         tf.config.experimental.enable_op_determinism()
     keras.utils.set_random_seed(seed)
+
+
+def _select_backend(backend: str) -> None:
+    """Set ``KERAS_BACKEND``, which Keras reads once, when it is first imported."""
+    if backend not in BACKENDS:
+        raise ValueError(f"unknown Keras backend {backend!r}; allowed: {', '.join(BACKENDS)}")
+    if "keras" in sys.modules:
+        import keras
+
+        if keras.backend.backend() != backend:
+            raise RuntimeError(
+                f"Keras was imported with backend {keras.backend.backend()!r} before "
+                f"configure_runtime() asked for {backend!r}; call it before importing keras"
+            )
+    os.environ["KERAS_BACKEND"] = backend
 
 
 def _onednn_on(value: str | None) -> bool:
@@ -166,11 +189,14 @@ def as_model_input(model, x: np.ndarray) -> np.ndarray:
 
 def fit(model, train: dict, test: dict, settings: dict) -> tuple[object, dict[str, list], bool]:
     """Compile and fit ``model`` as ``settings`` say (loss, optimizer, learning_rate,
-    epochs, batch_size, target_scaling).
+    epochs, batch_size, target_scaling, validation_freq).
 
     The test split is passed as validation data only to draw learning curves; it
-    never steers training. Returns the model that predicts cycles per window, the
-    per-epoch history, and whether the loss became NaN or infinite (training stops).
+    never steers training, so it is evaluated every ``validation_freq`` epochs and after
+    the last (on the thread's small datasets a pass costs about as much as an epoch).
+    Returns the model that predicts cycles per window, the per-epoch history (NaN where
+    an epoch was not validated), and whether the loss became NaN or infinite (training
+    stops).
     """
     import keras
 
@@ -182,19 +208,43 @@ def fit(model, train: dict, test: dict, settings: dict) -> tuple[object, dict[st
         }
     )
     model.compile(optimizer=optimizer, loss=settings["loss"])
+    validated = validation_epochs(settings["epochs"], settings.get("validation_freq", 1))
     history = model.fit(
         as_model_input(model, train["x"]),
         (train["y"] - offset) / scale,
         validation_data=(as_model_input(model, test["x"]), (test["y"] - offset) / scale),
         epochs=settings["epochs"],
         batch_size=settings["batch_size"],
+        validation_freq=validated,
         shuffle=True,  # Keras' default, seeded by configure_runtime
         callbacks=[keras.callbacks.TerminateOnNaN()],
         verbose=2,
     )
     losses = history.history.get("loss", [])
     diverged = not all(math.isfinite(v) for v in losses)
-    return with_output_scaling(model, scale, offset), history.history, diverged
+    per_epoch = per_epoch_history(history.history, validated)
+    return with_output_scaling(model, scale, offset), per_epoch, diverged
+
+
+def validation_epochs(epochs: int, every: int) -> list[int]:
+    """The (1-based) epochs after which to validate: every ``every``-th and the last."""
+    return sorted({*range(every, epochs + 1, every), epochs})
+
+
+def per_epoch_history(history: dict[str, list], validated: list[int]) -> dict[str, list]:
+    """Keras's history with its validation lists (one value per validated epoch) spread
+    over every epoch trained, NaN where an epoch was not validated."""
+    epochs = len(history.get("loss", []))
+    done = [e for e in validated if e <= epochs]
+    table = {}
+    for key, values in history.items():
+        if key.startswith("val_") and len(values) != epochs:
+            spread = [math.nan] * epochs
+            for epoch, value in zip(done, values, strict=True):
+                spread[epoch - 1] = value
+            values = spread
+        table[key] = list(values)
+    return table
 
 
 def predict(model, x: np.ndarray, batch_size: int = 256) -> np.ndarray:
