@@ -8,32 +8,20 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "benchmarks" / "bench_training.py"
 
-EXPECTED_COLUMNS = [
+# What the table must say of each configuration: fit time, time per step, the FLOPs of a
+# step and the share of the measured matmul throughput, and whether results agree.
+REQUIRED_COLUMNS = {
     "setup",
     "config",
-    "jit",
     "thr",
-    "epochs",
-    "steps",
     "wall s",
-    "start s",
-    "prep s",
-    "compile s",
-    "train s",
     "val s",
-    "save s",
     "ms/step",
-    "cpu s",
-    "cpu ms/step",
     "GF/step",
-    "GF/s",
     "%peak",
-    "loss",
-    "train MAE",
-    "test MAE",
     "repeat",
     "vs ref",
-]
+}
 
 
 def markdown_rows(text: str) -> list[list[str]]:
@@ -56,7 +44,7 @@ def test_quick_run_prints_one_table_with_expected_columns():
     )
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
     header, rule, *rows = markdown_rows(proc.stdout)
-    assert header == EXPECTED_COLUMNS
+    assert set(header) >= REQUIRED_COLUMNS and len(set(header)) == len(header)
     assert set(rule) == {"---"}
     assert len(rows) == 1
     row = dict(zip(header, rows[0], strict=True))

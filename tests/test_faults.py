@@ -137,10 +137,25 @@ def test_gpu_resource_keeps_training_jobs_off_one_gpu_together(tmp_path):
     config = tmp_path / "four_runs.yaml"
     config.write_text(yaml.safe_dump(cfg, sort_keys=False))
 
+    # Only the training jobs: what the GPU resource constrains.
+    trained = [
+        f"results/runs/{d}/tiny_dnn/seed{s}/training.json"
+        for d in ("tiny_a0_f5", "tiny_a0_f8")
+        for s in (0, 1)
+    ]
+
     def most_concurrent_training(*args):
         workdir = tmp_path / f"work{len(args)}"
         proc = run_snakemake(
-            "--cores", "2", *args, "--configfile", str(config), "--directory", str(workdir)
+            "--cores",
+            "2",
+            *args,
+            "--configfile",
+            str(config),
+            "--directory",
+            str(workdir),
+            "--",
+            *trained,
         )
         running, most = set(), 0
         job = None
