@@ -115,3 +115,21 @@ def test_numerics_names_backend_versions_cpu_and_threads():
     assert isinstance(n["cpu_flags"], list) and n["cpu_model"]
     assert n["threads"] >= 1
     json.dumps(n)  # goes into training.json
+
+
+def test_seeding_under_jax_does_not_start_tensorflow():
+    code = (
+        "import sys, random\n"
+        "import numpy as np\n"
+        "from sinefreq import training\n"
+        "training.configure_runtime(1, 7, 'jax')\n"
+        "draws = (random.random(), float(np.random.rand()))\n"
+        "random.seed(7); np.random.seed(7)\n"
+        "print('SEEDED', draws == (random.random(), float(np.random.rand())))\n"
+        "print('TENSORFLOW', 'tensorflow' in sys.modules)\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], env=clean_env(), capture_output=True, text=True, timeout=300
+    )
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    assert "SEEDED True" in proc.stdout and "TENSORFLOW False" in proc.stdout

@@ -65,7 +65,27 @@ def configure_runtime(
         tf.config.threading.set_intra_op_parallelism_threads(threads)
         tf.config.threading.set_inter_op_parallelism_threads(1)
         tf.config.experimental.enable_op_determinism()
-    keras.utils.set_random_seed(seed)
+        keras.utils.set_random_seed(seed)
+    else:
+        _set_random_seed_without_tensorflow(seed)
+
+
+def _set_random_seed_without_tensorflow(seed: int) -> None:
+    """``keras.utils.set_random_seed`` (Python, NumPy, Keras's global seed generator, torch)
+    without the TensorFlow import it makes to seed ``tf.data`` whenever TensorFlow is
+    installed: 3-5 s of every JAX job's start-up, for a library such a job never runs."""
+    import keras
+    from keras.src.utils import module_utils
+
+    lazy_tensorflow = module_utils.tensorflow
+    if "tensorflow" in sys.modules:  # already paid for: seed it too
+        keras.utils.set_random_seed(seed)
+        return
+    saved, lazy_tensorflow._available = lazy_tensorflow._available, False
+    try:
+        keras.utils.set_random_seed(seed)
+    finally:
+        lazy_tensorflow._available = saved
 
 
 def _select_backend(backend: str) -> None:
