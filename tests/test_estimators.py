@@ -5,7 +5,7 @@ import pytest
 
 keras = pytest.importorskip("keras")
 
-from sinefreq import classical, estimators, generator, losses, regime  # noqa: E402
+from sinefreq import classical, estimators, generator, io, losses, regime  # noqa: E402
 from sinefreq.signals import sine_series  # noqa: E402
 
 N = 64
@@ -158,7 +158,7 @@ def test_validation_set_is_written_for_any_h5py_reader(tmp_path):
     import h5py
 
     val = generator.validation_set(N, SPEC, 16, seed=3)
-    generator.write_validation(tmp_path / "v.h5", val, {"seed": 3, "settings": {"a": 1}})
+    io.write_arrays(tmp_path / "v.h5", val, {"seed": 3, "settings": {"a": 1}})
     with h5py.File(tmp_path / "v.h5") as h5:
         np.testing.assert_array_equal(h5["x"][()], val["x"])
         np.testing.assert_array_equal(h5["crlb_var"][()], val["crlb_var"])

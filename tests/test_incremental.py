@@ -213,7 +213,7 @@ CODE_EDITS = {
     "crlb.py": {"bound"} | NETWORKS,
     "estimators.py": NETWORKS,  # outside the builders: the layers every evaluation registers
     "fingerprint.py": set(),  # runs while planning
-    "generator.py": NETWORKS,  # the train step (both regimes write validation.h5 with it)
+    "generator.py": NETWORKS,  # the train step (the estimator regime draws its series)
     "io.py": EVERY_RULE,
     "leaderboard.py": BOARD,
     "losses.py": NETWORKS,  # the train step's estimator regime

@@ -85,23 +85,6 @@ def validation_set(n_samples: int, spec: dict, size: int, seed: int) -> dict:
     return draw(n_samples, spec, size, np.random.default_rng([seed, 2**31 - 1]))
 
 
-def write_validation(path, arrays: dict, attrs: dict) -> None:
-    """Write a run's validation series to ``path`` (HDF5, atomically): one dataset per
-    array at the root (``x``, ``y``, ...) and ``attrs`` (dicts and lists as JSON)."""
-    import json
-
-    import h5py
-
-    from sinefreq import io
-
-    with io.atomic_path(path) as tmp, h5py.File(tmp, "w") as h5:
-        for key, value in attrs.items():
-            plain = value is None or isinstance(value, dict | list | tuple | bool)
-            h5.attrs[key] = json.dumps(value) if plain else value
-        for name, values in arrays.items():
-            h5.create_dataset(name, data=np.asarray(values), compression="gzip")
-
-
 @functools.cache
 def _dataset_class():
     import keras

@@ -94,13 +94,27 @@ def _attr_value(value):
     return value
 
 
-def _write_splits(path, splits: dict[str, dict], attrs: dict) -> None:
+@contextlib.contextmanager
+def _new_file(path, attrs: dict) -> Iterator[h5py.File]:
+    """An HDF5 file written atomically, with the library version and ``attrs`` at its root."""
     with atomic_path(path) as tmp, h5py.File(tmp, "w") as h5:
         h5.attrs["sinefreq_version"] = __version__
         for key, value in attrs.items():
             h5.attrs[key] = _attr_value(value)
+        yield h5
+
+
+def _write_splits(path, splits: dict[str, dict], attrs: dict) -> None:
+    with _new_file(path, attrs) as h5:
         for split, arrays in splits.items():
             _write_arrays(h5.create_group(split), arrays)
+
+
+def write_arrays(path, arrays: dict[str, np.ndarray], attrs: dict) -> None:
+    """Write ``arrays`` as datasets at the root of ``path`` (HDF5), e.g. the series a run
+    validated on; ``attrs`` as root attributes (dicts and lists as JSON)."""
+    with _new_file(path, attrs) as h5:
+        _write_arrays(h5, arrays)
 
 
 def _read_splits(

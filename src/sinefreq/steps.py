@@ -77,7 +77,7 @@ def train(
     epochs, wall time, numerics) and ``validation`` (HDF5: the series it validated on)."""
     import time
 
-    from sinefreq import generator, models, training
+    from sinefreq import models, training
 
     training.configure_runtime(threads, seed, backend)
     import pandas as pd
@@ -104,7 +104,7 @@ def train(
     history_table = pd.DataFrame(history)
     history_table.insert(0, "epoch", np.arange(1, epochs + 1))
     io.write_table(out["history"], history_table)
-    generator.write_validation(
+    io.write_arrays(
         out["validation"],
         validation,
         {"regime": settings["regime"], "n_samples": n_samples, "seed": seed, "settings": settings},
