@@ -141,3 +141,34 @@ def test_input_of_the_wrong_length_is_named():
         ValueError, match=r"expects series of 100 samples, got an array of shape \(3, 50\)"
     ):
         training.as_model_input(model, np.zeros((3, 50)))
+
+
+def test_keras2_variant_has_the_threads_keras_gates_and_loads_in_safe_mode(tmp_path):
+    """Keras 2's hard sigmoid is clip(0.2 x + 0.5, 0, 1), not Keras 3's slope 1/6; a model
+    holding it saves and loads (safe mode) with the same predictions."""
+    import keras
+
+    gate = models.keras2.hard_sigmoid()
+    x = np.array([-3.0, -2.5, -1.0, 0.0, 1.0, 2.5, 3.0], dtype="float32")
+    assert np.allclose(keras.ops.convert_to_numpy(gate(x)), [0, 0, 0.3, 0.5, 0.7, 1, 1])
+    assert not np.allclose(keras.ops.convert_to_numpy(keras.activations.hard_sigmoid(x)),
+                           [0, 0, 0.3, 0.5, 0.7, 1, 1])  # fmt: skip
+    model = models.build_model("a0_lstm", 16, lstm_units=3, dense_units=3,
+                               recurrent_activation="keras2_hard_sigmoid")  # fmt: skip
+    lstm = next(layer for layer in model.layers if layer.__class__.__name__ == "LSTM")
+    assert lstm.cell.recurrent_activation is gate
+    path = tmp_path / "keras2.keras"
+    model.save(path)
+    models.register_custom_objects()
+    loaded = keras.saving.load_model(path, safe_mode=True, compile=False)
+    series = np.random.default_rng(0).normal(size=(4, 16, 1)).astype("float32")
+    assert np.allclose(loaded.predict(series, verbose=0), model.predict(series, verbose=0))
+
+
+def test_a_models_epsilon_reaches_its_optimizer():
+    model = models.build_model("a2_dnn", 8, hidden_units=4)
+    data = {"x": np.ones((4, 8), "float32"), "y": np.arange(4.0)}
+    settings = {"target_scaling": "none", "optimizer": "adam", "learning_rate": 1e-3,
+                "epsilon": 1e-8, "loss": "mean_squared_error", "epochs": 1, "batch_size": 4}  # fmt: skip
+    training.fit(model, data, data, settings)
+    assert float(model.optimizer.epsilon) == pytest.approx(1e-8)

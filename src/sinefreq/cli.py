@@ -67,9 +67,9 @@ def check_series(x: np.ndarray, source) -> np.ndarray:
 def estimate_with_model(model_path: str | Path, x: np.ndarray) -> np.ndarray:
     import keras
 
-    from sinefreq import estimators, training
+    from sinefreq import models, training
 
-    estimators.register()  # the estimators' custom layers, for safe-mode loading
+    models.register_custom_objects()  # custom layers and activations, for safe-mode loading
 
     model_path = Path(model_path)
     if not model_path.is_file():

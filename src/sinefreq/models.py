@@ -19,7 +19,7 @@ import inspect
 from collections.abc import Callable
 from typing import Annotated
 
-from sinefreq import estimators, params
+from sinefreq import estimators, keras2, params
 from sinefreq.params import OneOf, Range
 
 # Keras 3's activation names, known without importing Keras (which loads a backend): all
@@ -76,12 +76,20 @@ def a0_lstm(
     dense_units: Annotated[int, Range(min=1)] = 100,
     dropout: Annotated[float, Range(min=0, max=1, max_exclusive=True)] = 0.1,
     output_activation: Annotated[str, OneOf(KERAS_ACTIVATIONS)] = "relu",
+    recurrent_activation: Annotated[
+        str, OneOf((*KERAS_ACTIVATIONS, keras2.HARD_SIGMOID))
+    ] = "sigmoid",
 ):
-    """Answer 0: LSTM(100) -> Dense(100, relu) -> Dropout(0.1) -> Dense(1, relu)."""
+    """Answer 0: LSTM(100) -> Dense(100, relu) -> Dropout(0.1) -> Dense(1, relu).
+    ``recurrent_activation: keras2_hard_sigmoid`` gives the LSTM the gates of the thread's
+    Keras 2 (:mod:`sinefreq.keras2`)."""
     from keras import Input, Model, layers
 
+    if recurrent_activation == keras2.HARD_SIGMOID:
+        recurrent_activation = keras2.hard_sigmoid()
     inputs = Input(shape=(n_samples, 1), name="Input")
-    hidden = layers.Dense(dense_units, activation="relu")(layers.LSTM(lstm_units)(inputs))
+    lstm = layers.LSTM(lstm_units, recurrent_activation=recurrent_activation)(inputs)
+    hidden = layers.Dense(dense_units, activation="relu")(lstm)
     hidden = layers.Dropout(dropout)(hidden)
     return Model(inputs, layers.Dense(1, activation=output_activation)(hidden), name="a0_lstm")
 
@@ -124,6 +132,13 @@ for _name, _builder in estimators.ARCHITECTURES.items():
     if _name in ARCHITECTURES:
         raise RuntimeError(f"architecture {_name!r} is registered twice")
     ARCHITECTURES[_name] = _builder
+
+
+def register_custom_objects() -> None:
+    """Register every custom layer and activation a saved model may hold (call before
+    ``keras.saving.load_model``)."""
+    estimators.register()
+    keras2.hard_sigmoid()
 
 
 def builder_bodies() -> dict[str, list[str]]:

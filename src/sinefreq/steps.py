@@ -175,9 +175,9 @@ def evaluate(
     training.configure_runtime(EVALUATION_THREADS, run["seed"], backend)
     import keras
 
-    from sinefreq import estimators
+    from sinefreq import models
 
-    estimators.register()  # the estimators' custom layers, for safe-mode loading
+    models.register_custom_objects()  # custom layers and activations, for safe-mode loading
     splits, attrs = io.read_dataset(dataset_path)
     status = io.read_json(status_path)
     # Inference only: the training loss (possibly a custom one) is not needed.

@@ -209,7 +209,7 @@ def as_model_input(model, x: np.ndarray) -> np.ndarray:
 
 def fit(model, train: dict, test: dict, settings: dict) -> tuple[object, dict[str, list], bool]:
     """Compile and fit ``model`` as ``settings`` say (loss, optimizer, learning_rate,
-    epochs, batch_size, target_scaling, validation_freq).
+    epsilon, epochs, batch_size, target_scaling, validation_freq).
 
     The test split is passed as validation data only to draw learning curves; it
     never steers training, so it is evaluated every ``validation_freq`` epochs and after
@@ -224,7 +224,11 @@ def fit(model, train: dict, test: dict, settings: dict) -> tuple[object, dict[st
     optimizer = keras.optimizers.get(
         {
             "class_name": settings["optimizer"],
-            "config": {"learning_rate": settings["learning_rate"]},
+            "config": {
+                "learning_rate": settings["learning_rate"],
+                # Only where a model sets it: Keras' own default otherwise (1e-7).
+                **({"epsilon": settings["epsilon"]} if "epsilon" in settings else {}),
+            },
         }
     )
     model.compile(optimizer=optimizer, loss=settings["loss"])
