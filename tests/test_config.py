@@ -108,7 +108,7 @@ CHECK_ERRORS = [
     (
         "experiments.bench.evaluate_on",
         ["tiny_bnech"],
-        r"experiments.bench.evaluate_on: unknown tiny_bnech; defined: q_long, tiny_a0_f5",
+        r"experiments.bench.evaluate_on: unknown tiny_bnech; defined: q_long, tiny_a0_f10, tiny_a0_f5",
     ),
     (
         "experiments.bench.evaluate_on",

@@ -133,6 +133,10 @@ CASES = [
     ("experiment-unknown-model", setting("experiments.sweep.models", ["nope"]), "experiments.sweep.models", r"unknown nope; defined: tiny_diverging"),
     ("sweep-unlabelled", setting("experiments.sweep.datasets", ["tiny_noise"]), "experiments.sweep.sweep", r"datasets tiny_noise_snr0dB, tiny_noise_snr20dB have no labels.max_freq"),
     ("seed-missing", setting(f"{A0}.seed", DELETE), A0, r"'seed' is a required property"),
+    ("epsilon-for-sgd", setting("models.tiny_diverging.epsilon", 1e-8), "models.tiny_diverging", r"epsilon does not apply to optimizer sgd"),
+    ("epsilon-zero", setting("models.tiny_lstm.epsilon", 0), "models.tiny_lstm.epsilon", r"0 is less than or equal to the minimum of 0"),
+    ("thread-points-unknown-setup", setting("experiments.seeds.thread_points", "A2-lstm"), "experiments.seeds.thread_points", r"'A2-lstm' is not one of \['A0-lstm'\]"),
+    ("thread-points-off-the-threads", setting("experiments.seeds.datasets", ["tiny_a0_f8"]), "experiments.seeds.thread_points", r"reported at max_freq 10, 20, 30, but datasets tiny_a0_f8 have no labels.max_freq among those"),
 ]  # fmt: skip
 
 

@@ -14,7 +14,7 @@ import math
 import re
 from typing import NamedTuple
 
-from sinefreq import classical, generator, models, signals
+from sinefreq import classical, generator, models, signals, thread
 
 # Names of datasets, models, experiments and estimators become file paths and Snakemake
 # wildcards. The schema says the same (propertyNames); a test keeps the two equal.
@@ -335,6 +335,20 @@ def _experiment_problems(config: dict, datasets: dict, experiments: dict) -> lis
                     f"experiments.{name}.sweep is '{sweep}' but datasets {', '.join(unlabelled)} "
                     f"have no labels.{sweep}"
                 )
+        if exp.get("thread_points"):
+            # The thread printed its numbers along one dataset label (answer 0: max_freq).
+            label, points = thread.points(exp["thread_points"])
+            unmatched = [
+                d
+                for d in experiments[name]["datasets"]
+                if d in datasets and datasets[d].get("labels", {}).get(label) not in points
+            ]
+            if unmatched:
+                problems.append(
+                    f"experiments.{name}.thread_points is '{exp['thread_points']}', which the "
+                    f"thread reported at {label} {', '.join(f'{p:g}' for p in points)}, but "
+                    f"datasets {', '.join(unmatched)} have no labels.{label} among those"
+                )
     return problems
 
 
@@ -356,7 +370,7 @@ def _length_problems(name: str, exp: dict, datasets: dict) -> list[str]:
 # Keys that belong to one training regime; the schema fills the other regime's defaults
 # only, so a key present in the wrong regime was written by the user.
 REGIME_KEYS = {
-    "thread": ("optimizer", "target_scaling", "validation_freq"),
+    "thread": ("optimizer", "epsilon", "target_scaling", "validation_freq"),
     "estimator": ("generator", "batches_per_epoch", "patience", "max_minutes", "clip", "val_size"),
 }
 
@@ -375,6 +389,8 @@ def _regime_problems(config: dict, datasets: dict, experiments: dict) -> list[st
                     f"{key}: {', '.join(misplaced)} only apply with regime: {other}, and "
                     f"this model has regime: {regime}; remove them or set regime: {other}"
                 )
+        if spec.get("optimizer") == "sgd" and "epsilon" in spec:
+            problems.append(f"{key}: epsilon does not apply to optimizer sgd (it has none)")
         if regime != "estimator":
             continue
         lengths = {

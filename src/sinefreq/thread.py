@@ -44,6 +44,14 @@ SETUPS = tuple(CLAIMS)
 SWEEP_POINTS = {("A0-lstm", "max_freq"): A0_TRAIN_MAE}
 
 
+def points(setup: str) -> tuple[str, dict[float, float]]:
+    """The dataset label along which the thread reported ``setup``'s numbers, and them."""
+    for (name, label), values in SWEEP_POINTS.items():
+        if name == setup:
+            return label, values
+    raise ValueError(f"the thread reported no numbers along a dataset label for {setup}")
+
+
 def sweep_points(setup: str | None, sweep: str) -> dict[float, float] | None:
     """The thread's points to draw on an experiment's sweep figure, or None."""
     return SWEEP_POINTS.get((setup, sweep))
