@@ -13,7 +13,9 @@ if not workflow.overwrite_configfiles:
     configfile: "config/config.yaml"
 
 
-report: "report/workflow.rst"
+# The front page and captions are written from the study's tables (rules/paper.smk), so
+# every number in the report is the run's own.
+report: "results/report/workflow.rst"
 
 
 validate(config, schema="config/schema.yaml")
@@ -26,6 +28,8 @@ include: "rules/evaluate.smk"
 include: "rules/classical.smk"
 include: "rules/figures.smk"
 include: "rules/leaderboard.smk"
+include: "rules/paper.smk"
+include: "rules/speed.smk"
 
 
 rule all:
@@ -35,8 +39,9 @@ rule all:
 
 
 # Named parts of the study, for a reader who wants one answer without running all of it
-# (`snakemake thread_setups --cores 2`); `leaderboard` is a rule of its own. The tables and
-# sweep figures compare every run, so only the default target writes them.
+# (`snakemake thread_setups --cores 2`: the thread's setups and its numbers' seed
+# experiment); `leaderboard` is a rule of its own. The tables, the sweep figures and the
+# seed distributions compare every run, so only the default target writes them.
 rule thread_setups:
     input:
-        experiment_outputs(thread_experiments()),
+        experiment_outputs([*thread_experiments(), *seed_experiments()]),

@@ -16,7 +16,7 @@ os.environ.update(
 )
 
 from sinefreq import config as study  # noqa: E402
-from sinefreq import fingerprint, signals, thread  # noqa: E402
+from sinefreq import fingerprint, paper, signals, thread  # noqa: E402
 from sinefreq import models as registry  # noqa: E402
 
 try:
@@ -49,6 +49,55 @@ def step_code(step):
     return fingerprint.code_fingerprint(
         "sinefreq.steps", ["logged", step], hidden=registry.builder_bodies()
     )
+
+
+def paper_code(step):
+    """Fingerprint of the code a rule of rules/paper.smk runs (``paper.<step>``)."""
+    return fingerprint.code_fingerprint("sinefreq.paper", [step])
+
+
+def caption_path(name):
+    """A caption the report_texts rule writes from the study's tables."""
+    return f"results/report/captions/{name}.rst"
+
+
+def caption_of(name):
+    """The same caption, as report(caption=...) wants it: relative to the rules/ folder."""
+    return f"../{caption_path(name)}"
+
+
+def experiment_category(wildcards):
+    """The report category of an experiment's figures (the report reads in this order)."""
+    return paper.category(config["experiments"][wildcards.experiment])
+
+
+def seed_experiments():
+    """Experiments that place the thread's numbers among their seeds (thread_points)."""
+    return [
+        name for name, exp in config["experiments"].items() if exp.get("thread_points")
+    ]
+
+
+def dataset_labels(datasets):
+    return {d: config["datasets"][d]["labels"] for d in datasets}
+
+
+def report_text_inputs(wildcards):
+    """The tables the report's texts are written from (the leaderboard's where it has
+    benchmark datasets)."""
+    inputs = {
+        "summary": "results/summary.csv",
+        "runs": "results/runs.csv",
+        "thread": "results/thread_comparison.csv",
+        "seeds": expand(
+            "results/seed_distribution/{experiment}.csv", experiment=seed_experiments()
+        ),
+    }
+    inputs["speed"] = "results/speed.csv"
+    if BENCHMARKS:
+        inputs["leaderboard"] = "results/leaderboard.csv"
+        inputs["by_frequency"] = "results/leaderboard_by_frequency.csv"
+    return inputs
 
 
 def run_path(name):
@@ -161,4 +210,52 @@ def all_outputs():
         *sweep_figures(),
         "results/leaderboard.csv",
         "results/figures/leaderboard/rmse_vs_snr.png",
+        *(
+            [
+                "results/leaderboard_by_frequency.csv",
+                "results/figures/leaderboard/error_by_frequency.png",
+            ]
+            if BENCHMARKS
+            else []
+        ),
+        *expand(
+            "results/seed_distribution/{experiment}.csv", experiment=seed_experiments()
+        ),
+        *expand(
+            "results/figures/{experiment}/train_mae_by_seed.png",
+            experiment=seed_experiments(),
+        ),
+        "results/speed.csv",
+        "results/report/workflow.rst",
+    ]
+
+
+def speed_benchmarks():
+    """The benchmark file of every job of the study that writes one."""
+    return [
+        *(f"results/benchmarks/train/{run.path}.tsv" for run in RUNS),
+        *(f"results/benchmarks/evaluate/{run.path}.tsv" for run in RUNS),
+        *(
+            f"results/benchmarks/evaluate/{run.path}/on/{test}.tsv"
+            for run, test in CROSS
+        ),
+        *expand(
+            "results/benchmarks/classical/{dataset}/{method}.tsv",
+            dataset=config["datasets"],
+            method=config["classical"],
+        ),
+    ]
+
+
+def speed_work_records():
+    """Where those jobs record their work (train_minutes, series_per_s)."""
+    return [
+        *run_files(RUNS, "training.json"),
+        *run_files(RUNS, "metrics.json"),
+        *cross_files("metrics.json"),
+        *expand(
+            "results/classical/{dataset}/{method}/metrics.json",
+            dataset=config["datasets"],
+            method=config["classical"],
+        ),
     ]

@@ -61,15 +61,24 @@ rule aggregate:
         ),
         bounds=expand("results/bounds/{dataset}.json", dataset=config["datasets"]),
     output:
-        runs=report("results/runs.csv", category="Tables", labels={"table": "runs"}),
+        runs=report(
+            "results/runs.csv",
+            caption=caption_of("runs_table"),
+            category=paper.ALL_RUNS,
+            labels={"table": "every evaluation"},
+        ),
         summary=report(
-            "results/summary.csv", category="Tables", labels={"table": "summary"}
+            "results/summary.csv",
+            caption=caption_of("summary_table"),
+            category=paper.ALL_RUNS,
+            labels={"table": "statistics over seeds"},
         ),
         thread_csv="results/thread_comparison.csv",
         thread_md=report(
             "results/thread_comparison.md",
-            category="Tables",
-            labels={"table": "thread comparison"},
+            caption=caption_of("thread_table"),
+            category=paper.THREAD,
+            labels={"table": "the thread beside us"},
         ),
     log:
         "logs/aggregate.log",

@@ -5,18 +5,20 @@ rule experiment_figures:
     output:
         predicted_vs_true=report(
             "results/figures/{experiment}/predicted_vs_true.png",
-            caption="../report/predicted_vs_true.rst",
-            category="Figures",
+            caption=caption_of("predicted_vs_true"),
+            category=experiment_category,
             subcategory="{experiment}",
             labels={"experiment": "{experiment}", "figure": "predicted vs true"},
         ),
+        predicted_vs_true_pdf="results/figures/{experiment}/predicted_vs_true.pdf",
         learning_curves=report(
             "results/figures/{experiment}/learning_curves.png",
-            caption="../report/learning_curves.rst",
-            category="Figures",
+            caption=caption_of("learning_curves"),
+            category=experiment_category,
             subcategory="{experiment}",
             labels={"experiment": "{experiment}", "figure": "learning curves"},
         ),
+        learning_curves_pdf="results/figures/{experiment}/learning_curves.pdf",
     log:
         "logs/figures/{experiment}.log",
     conda:
@@ -37,13 +39,15 @@ rule sweep_figure:
     input:
         summary="results/summary.csv",
     output:
-        report(
+        # The PNG first: the script writes output[0] (plots.save puts the PDF beside it).
+        figure=report(
             "results/figures/{experiment}/error_vs_{sweep}.png",
-            caption="../report/sweep.rst",
-            category="Figures",
+            caption=caption_of("sweep"),
+            category=experiment_category,
             subcategory="{experiment}",
             labels={"experiment": "{experiment}", "figure": "error vs {sweep}"},
         ),
+        figure_pdf="results/figures/{experiment}/error_vs_{sweep}.pdf",
     log:
         "logs/figures/{experiment}_error_vs_{sweep}.log",
     wildcard_constraints:
@@ -76,13 +80,15 @@ rule frequency_figure:
             method=config["classical"],
         ),
     output:
-        report(
+        # The PNG first: the script writes output[0] (plots.save puts the PDF beside it).
+        figure=report(
             "results/figures/{experiment}/error_vs_frequency.png",
-            caption="../report/error_vs_frequency.rst",
-            category="Figures",
+            caption=caption_of("error_vs_frequency"),
+            category=experiment_category,
             subcategory="{experiment}",
             labels={"experiment": "{experiment}", "figure": "error vs frequency"},
         ),
+        figure_pdf="results/figures/{experiment}/error_vs_frequency.pdf",
     log:
         "logs/figures/{experiment}_error_vs_frequency.log",
     conda:

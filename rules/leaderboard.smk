@@ -6,16 +6,19 @@ rule leaderboard:
     output:
         table=report(
             "results/leaderboard.csv",
-            category="Tables",
+            caption=caption_of("leaderboard_table"),
+            category=paper.LEADERBOARD,
             labels={"table": "leaderboard"},
         ),
         figure=report(
             "results/figures/leaderboard/rmse_vs_snr.png",
-            caption="../report/leaderboard.rst",
-            category="Figures",
+            caption=caption_of("leaderboard"),
+            category=paper.LEADERBOARD,
             subcategory="leaderboard",
             labels={"experiment": "leaderboard", "figure": "RMSE vs SNR"},
         ),
+        # written by plots.save beside the PNG
+        figure_pdf="results/figures/leaderboard/rmse_vs_snr.pdf",
     log:
         "logs/leaderboard.log",
     conda:

@@ -9,26 +9,31 @@ from .conftest import ROOT, load_yaml, planned_jobs
 
 pytestmark = pytest.mark.slow
 
-# Jobs every change to a run's results brings: the tables, the sweep figures (they read
-# the summary) and the target rule.
+# Jobs every change to a run's results brings: the tables, the sweep figures and seed
+# distributions (they read the tables), the report's texts and the target rule.
 AGGREGATION = {
     ("aggregate", ""),
     ("all", ""),
     ("sweep_figure", "experiment=sweep, sweep=max_freq"),
     ("sweep_figure", "experiment=noise, sweep=snr_db"),
+    ("seed_distribution", "experiment=seeds"),
+    ("report_texts", ""),
 }
 
 
 # The leaderboard's test sets in the tiny study: runs of experiments with evaluate_on are
 # also evaluated there, and the leaderboard reads those evaluations.
 BENCH = ("tiny_bench_snr0dB", "tiny_bench_snr20dB")
-LEADERBOARD = {("leaderboard", "")}
+# The leaderboard and its error-by-frequency table read every evaluation on the benchmark
+# sets; the report's texts read both.
+LEADERBOARD = {("leaderboard", ""), ("by_frequency", ""), ("report_texts", "")}
 
 
 def run_jobs(dataset, model, seed, evaluated_on=()):
-    """A run's train and evaluate jobs, and its evaluate_on jobs on ``evaluated_on``."""
+    """A run's train and evaluate jobs, its evaluate_on jobs on ``evaluated_on``, and the
+    speed table, which reads their benchmarks."""
     wildcards = f"dataset={dataset}, model={model}, seed={seed}"
-    return {("train", wildcards), ("evaluate", wildcards)} | {
+    return {("train", wildcards), ("evaluate", wildcards), ("speed", "")} | {
         ("evaluate_on", f"{wildcards}, test_dataset={test}") for test in evaluated_on
     }
 
@@ -103,7 +108,7 @@ def test_editing_a_models_kind_only_relabels_the_leaderboard(tiny_study, tmp_pat
     jobs = plan_with(
         workdir, tmp_path, lambda c: c["models"]["tiny_estimator"].update(kind="hybrid")
     )
-    assert jobs == LEADERBOARD | {("all", "")}
+    assert jobs == LEADERBOARD | {("all", "")}  # the kind labels both leaderboard tables
 
 
 def test_editing_a_datasets_parameter(tiny_study, tmp_path):
@@ -196,17 +201,24 @@ EVERY_RULE = {
     "experiment_figures",
     "frequency_figure",
     "sweep_figure",
+    "seed_distribution",
+    "by_frequency",
+    "report_texts",
+    "speed",
     "all",
 }
-TABLES = {"aggregate", "sweep_figure", "all"}
+TEXTS = {"report_texts", "all"}  # the report's texts read every table
+TABLES = {"aggregate", "sweep_figure", "seed_distribution"} | TEXTS
 FIGURES = {"experiment_figures", "frequency_figure", "sweep_figure", "all"}
-BOARD = {"leaderboard", "all"}  # it reads every evaluation on the benchmark sets
-NETWORKS = {"train", "evaluate", "evaluate_on"} | TABLES | FIGURES | BOARD
-PREDICTIONS = {"evaluate", "evaluate_on", "classical"} | TABLES | FIGURES | BOARD
+PAPER = {"seed_distribution", "by_frequency"} | TEXTS  # paper.py's steps
+BOARD = {"leaderboard", "by_frequency"} | TEXTS  # they read every evaluation on the benchmarks
+JOBS = {"speed"}  # it reads every benchmarked job's benchmark and record of its work
+NETWORKS = {"train", "evaluate", "evaluate_on"} | TABLES | FIGURES | BOARD | JOBS
+PREDICTIONS = {"evaluate", "evaluate_on", "classical"} | TABLES | FIGURES | BOARD | JOBS
 CODE_EDITS = {
     "__init__.py": EVERY_RULE,  # importing any sinefreq module runs it
-    "aggregate.py": TABLES,
-    "classical.py": {"classical", "frequency_figure"} | TABLES | BOARD,
+    "aggregate.py": TABLES | PAPER,  # paper.py imports it at module level
+    "classical.py": {"classical", "frequency_figure"} | TABLES | BOARD | JOBS,
     "cli.py": set(),  # the command line; no rule runs it
     "config.py": set(),  # runs while planning: what it decides reaches the jobs as params
     # the bound, and the estimator regime's targets (train: every network), and the board
@@ -215,16 +227,19 @@ CODE_EDITS = {
     "fingerprint.py": set(),  # runs while planning
     "generator.py": NETWORKS,  # the train step (the estimator regime draws its series)
     "io.py": EVERY_RULE,
-    "leaderboard.py": BOARD,
+    "keras2.py": NETWORKS,  # models imports it; every evaluation registers its activation
+    "leaderboard.py": {"leaderboard"} | TEXTS,
     "losses.py": NETWORKS,  # the train step's estimator regime
     "metrics.py": PREDICTIONS,
     "models.py": NETWORKS,  # outside the builders: every model
+    "paper.py": PAPER,
     "params.py": NETWORKS | {"classical"},  # models and classical import it
-    "plots.py": FIGURES | BOARD,
+    "plots.py": FIGURES | BOARD | PAPER,
     "regime.py": NETWORKS,  # the train step's estimator regime
     "signals.py": EVERY_RULE,  # every dataset, then all that follows
+    "speed.py": JOBS | TEXTS,
     "steps.py": EVERY_RULE,  # at module level: every step
-    "thread.py": TABLES,
+    "thread.py": TABLES | PAPER,  # paper.py imports it at module level
     "training.py": NETWORKS,
 }
 LIBRARY = ROOT / "src" / "sinefreq"
@@ -263,4 +278,4 @@ def test_editing_one_step_reruns_that_steps_jobs_only(tiny_study, every_job):
         "    io.write_json(out_path, result)  # edited\n",
     ):
         jobs = planned_jobs(workdir, "--configfile", "config/test.yaml")
-    assert jobs == jobs_of({"bound"} | TABLES | BOARD, every_job)
+    assert jobs == jobs_of({"bound"} | TABLES | BOARD, every_job)  # the bounds feed both

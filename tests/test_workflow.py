@@ -6,6 +6,7 @@ import os
 import re
 import subprocess
 import sys
+import zipfile
 from collections import Counter
 from pathlib import Path
 
@@ -15,6 +16,7 @@ import pandas as pd
 import pytest
 
 from sinefreq import config as study
+from sinefreq import paper
 from sinefreq.thread import SETUPS
 
 from .conftest import ROOT, copy_workflow, run_snakemake
@@ -24,6 +26,7 @@ ESTIMATORS = {
     "conv_resnet",
     "spectral_cnn",
     "coarse_to_fine",
+    "coarse_to_fine_long",
     "coarse_to_fine_hedged",
     "hybrid_gn",
 }
@@ -47,14 +50,17 @@ def test_default_study_plan(tmp_path, default_config):
     )
     jobs = job_counts(proc.stdout)
     runs = study.runs(default_config)
-    # The thread: 6 setups x 3 seeds, answer 0 over 8 max_freq values, answer 1 on 3
-    # datasets; the noise sweep: 9 SNR levels x 2 networks x 1 seed; the estimators: 6
-    # networks x 1 seed.
-    assert len(runs) == (1 + 1 + 8 + 3 + 1 + 1) * 3 + 9 * 2 * 1 + 6
+    # The thread: the question's 2 setups and answer 1 on 3 datasets x 3 seeds, answer 0
+    # over 8 max_freq values x 3 seeds, answer 2's 2 setups x 10 seeds; the thread's three
+    # answer-0 points x 10 seeds x 2 models (Keras 3 and 2 defaults), less the 3 x 3 runs
+    # the sweep shares; the noise sweep: 9 SNR levels x 2 networks x 1 seed; the estimators:
+    # 7 networks x 1 seed.
+    assert len(runs) == (1 + 1 + 3 + 8) * 3 + 2 * 10 + (3 * 2 * 10 - 3 * 3) + 9 * 2 + 7
     assert {r.model for r in runs} == {
         "q_dense",
         "q_lstm",
         "a0_lstm",
+        "a0_lstm_keras2",
         "a1_lstm",
         "a2_lstm",
         "a2_dnn",
@@ -63,7 +69,7 @@ def test_default_study_plan(tmp_path, default_config):
     # Every estimator on the 9 noise levels and a2_thread (bench_clean is their own); the
     # noise sweep's 18 networks on the 9 levels.
     cross = study.cross_evaluations(default_config)
-    assert len(cross) == 6 * (9 + 1) + 18 * 9
+    assert len(cross) == 7 * (9 + 1) + 18 * 9
     assert len(study.leaderboard_datasets(default_config)) == 9 + 2
     thread = [e for e in default_config["experiments"].values() if "thread" in e]
     assert {e["thread"] for e in thread} == set(SETUPS)
@@ -82,6 +88,10 @@ def test_default_study_plan(tmp_path, default_config):
         leaderboard=1,
         experiment_figures=len(default_config["experiments"]),
         sweep_figure=sum("sweep" in e for e in default_config["experiments"].values()),
+        seed_distribution=1,
+        by_frequency=1,
+        report_texts=1,
+        speed=1,
         all=1,
     )
 
@@ -170,13 +180,13 @@ def test_tiny_study_classical_estimators_and_bounds(tiny_study):
 @pytest.mark.slow
 def test_tiny_study_figures_and_no_partial_files(tiny_study):
     workdir, cfg = tiny_study
-    figures = sorted(
-        p.relative_to(workdir / "results" / "figures").as_posix()
-        for p in (workdir / "results" / "figures").rglob("*.png")
-    )
+    figures_dir = workdir / "results" / "figures"
+    pngs = sorted(figures_dir.rglob("*.png"))
+    figures = sorted(p.relative_to(figures_dir).as_posix() for p in pngs)
     extra = {
         "noise": ["error_vs_snr_db"],
         "sweep": ["error_vs_max_freq"],
+        "seeds": ["train_mae_by_seed"],
         "diverging": [],
         "bench": [],
     }
@@ -193,10 +203,15 @@ def test_tiny_study_figures_and_no_partial_files(tiny_study):
                 ]
             ),
             "leaderboard/rmse_vs_snr.png",
+            "leaderboard/error_by_frequency.png",
         ]
     )
-    for png in (workdir / "results" / "figures").rglob("*.png"):
+    for png in pngs:
         assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 10_000
+    # every figure has its vector PDF beside it, and nothing else is a PDF
+    pdfs = sorted(figures_dir.rglob("*.pdf"))
+    assert pdfs == [png.with_suffix(".pdf") for png in pngs]
+    assert all(pdf.read_bytes()[:4] == b"%PDF" for pdf in pdfs)
     assert not [p for p in workdir.rglob(".*.part*")], "temporary files left behind"
 
 
@@ -212,7 +227,38 @@ def test_report_renders(tiny_study, tmp_path):
         cwd=workdir,
         snakefile=workdir / "Snakefile",
     )
-    assert report.stat().st_size > 10_000
+    with zipfile.ZipFile(report) as archive:
+        names = archive.namelist()
+        html = archive.read(next(n for n in names if n.endswith("report.html"))).decode()
+    # Every figure (PNG) and table the study marks for the report is in it.
+    results = workdir / "results"
+    marked = [
+        *(results / "figures").rglob("*.png"),
+        *(
+            results / name
+            for name in (
+                "runs.csv",
+                "summary.csv",
+                "thread_comparison.md",
+                "leaderboard.csv",
+                "leaderboard_by_frequency.csv",
+                "speed.csv",
+            )
+        ),  # fmt: skip
+        *(results / "seed_distribution").glob("*.csv"),
+    ]
+    assert len(marked) > 20
+    missing = [p.name for p in marked if not any(n.endswith(p.name) for n in names)]
+    assert not missing, f"not in the report: {missing}"
+    # The front page answers with the run's numbers; each caption states its finding.
+    assert paper.QUESTION in html
+    page = (results / "report" / "workflow.rst").read_text()
+    assert re.search(r"\d\.\d", page) and "Trained as the thread trained them" in page
+    for name in paper.CAPTIONS:
+        text = (results / "report" / "captions" / f"{name}.rst").read_text()
+        assert "**Finding:**" in text, f"caption {name} states no finding"
+    for category in paper.CATEGORIES:
+        assert category in html, f"category {category!r} missing"
 
 
 @pytest.mark.slow

@@ -1,0 +1,98 @@
+# The study as a paper: the thread's numbers among our seeds, where the estimators lose to
+# the bound, and the report's front page and captions, written from the study's tables.
+
+
+rule seed_distribution:
+    input:
+        runs="results/runs.csv",
+    output:
+        table=report(
+            "results/seed_distribution/{experiment}.csv",
+            caption=caption_of("seed_table"),
+            category=paper.THREAD,
+            labels={"table": "the thread among our seeds ({experiment})"},
+        ),
+        figure=report(
+            "results/figures/{experiment}/train_mae_by_seed.png",
+            caption=caption_of("seed_distribution"),
+            category=paper.THREAD,
+            subcategory="{experiment}",
+            labels={
+                "experiment": "{experiment}",
+                "figure": "the thread among our seeds",
+            },
+        ),
+        figure_pdf="results/figures/{experiment}/train_mae_by_seed.pdf",
+    log:
+        "logs/paper/seed_distribution_{experiment}.log",
+    wildcard_constraints:
+        experiment="|".join(seed_experiments()) or "^$",
+    conda:
+        ENV
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    params:
+        experiment=lambda w: config["experiments"][w.experiment],
+        labels=lambda w: dataset_labels(config["experiments"][w.experiment]["datasets"]),
+        code=paper_code("seed_distribution_step"),
+    script:
+        "../scripts/seed_distribution.py"
+
+
+rule by_frequency:
+    input:
+        metrics=leaderboard_evaluations("metrics.json"),
+        bounds=expand("results/bounds/{dataset}.json", dataset=BENCHMARKS),
+    output:
+        table=report(
+            "results/leaderboard_by_frequency.csv",
+            caption=caption_of("by_frequency_table"),
+            category=paper.LEADERBOARD,
+            labels={"table": "error near the band edges"},
+        ),
+        figure=report(
+            "results/figures/leaderboard/error_by_frequency.png",
+            caption=caption_of("by_frequency"),
+            category=paper.LEADERBOARD,
+            subcategory="leaderboard",
+            labels={"experiment": "leaderboard", "figure": "error against frequency"},
+        ),
+        figure_pdf="results/figures/leaderboard/error_by_frequency.pdf",
+    log:
+        "logs/paper/by_frequency.log",
+    conda:
+        ENV
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    params:
+        tests=leaderboard_tests(),
+        kinds={m: study.model_kind(config, m) for m in config["models"]},
+        code=paper_code("by_frequency_step"),
+    script:
+        "../scripts/by_frequency.py"
+
+
+rule report_texts:
+    input:
+        unpack(report_text_inputs),
+    output:
+        **{name: caption_path(name) for name in paper.CAPTIONS},
+        workflow="results/report/workflow.rst",
+    log:
+        "logs/paper/report_texts.log",
+    conda:
+        ENV
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    params:
+        experiments=config["experiments"],
+        labels=dataset_labels(config["datasets"]),
+        code=paper_code("report_texts_step"),
+    script:
+        "../scripts/report_texts.py"

@@ -1,0 +1,11 @@
+"""Rule report_texts: the report's front page and captions, from the study's tables."""
+
+from sinefreq import paper, steps
+
+with steps.logged(snakemake.log[0]):
+    paper.report_texts_step(
+        dict(snakemake.input.items()),
+        snakemake.params.experiments,
+        snakemake.params.labels,
+        dict(snakemake.output.items()),
+    )
