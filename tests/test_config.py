@@ -210,9 +210,9 @@ def test_aliasing_is_allowed_when_the_dataset_says_so(schema_path):
 
 def test_runs_are_unique_and_sorted(schema_path):
     runs = study.runs(validated(TEST_CONFIG, schema_path))
-    assert len(runs) == len(set(runs)) == 2 * 1 * 2 + 2 * 2 * 1 + 1 + 2
+    assert len(runs) == len(set(runs)) == 2 * 1 * 2 + 2 * 2 * 1 + 1 + 2 + 1 * 2 * 2
     assert runs == sorted(runs)
-    assert runs[0].path == "tiny_a0_f5/tiny_diverging/seed0"
+    assert runs[0].path == "tiny_a0_f10/tiny_lstm/seed0"
 
 
 def test_snr_list_becomes_one_labelled_dataset_per_level(schema_path):

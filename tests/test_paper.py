@@ -119,3 +119,37 @@ def test_captions_and_front_page_state_the_run_numbers():
                                          pd.DataFrame()), list(paper.CATEGORIES))  # fmt: skip
     assert page.startswith(paper.QUESTION) and "0.0504" not in page  # numbers, as printed
     assert "max_freq 10 lie at the 50th percentiles" in page
+
+
+def test_texts_of_a_study_without_thread_setups_or_leaderboard(tmp_path):
+    """The thread table of such a study has no rows (an empty file): the texts still come."""
+    runs = seed_runs({("a0_maxf10", "m"): [0.1, 0.2]})
+    summary = pd.DataFrame(
+        [
+            {
+                "experiments": "e",
+                "dataset": "a0_maxf10",
+                "model": "m",
+                "test_dataset": "a0_maxf10",
+                "estimator": "network",
+                "n_runs": 2,
+                "n_failed": 0,
+                **{
+                    f"{metric}_{stat}": 0.15
+                    for metric in ("train_mae", "test_mae", "test_max_abs_error")
+                    for stat in ("mean", "median", "p05", "p95")
+                },
+            }
+        ]  # fmt: skip
+    )
+    inputs = {"runs": tmp_path / "runs.csv", "summary": tmp_path / "summary.csv",
+              "thread": tmp_path / "thread.csv", "seeds": []}  # fmt: skip
+    runs.to_csv(inputs["runs"], index=False)
+    summary.to_csv(inputs["summary"], index=False)
+    inputs["thread"].write_text("\n")
+    out = {"workflow": tmp_path / "workflow.rst",
+           **{name: tmp_path / f"{name}.rst" for name in paper.CAPTIONS}}  # fmt: skip
+    experiments = {"e": {"datasets": ["a0_maxf10"], "models": ["m"], "seeds": [0, 1]}}
+    paper.report_texts_step(inputs, experiments, LABELS, out)
+    assert "held-out MAE 0.15" in out["predicted_vs_true"].read_text()
+    assert out["workflow"].read_text().startswith(paper.QUESTION)

@@ -812,7 +812,10 @@ def report_texts_step(inputs: dict, experiments: dict, labels: dict, out: dict) 
     from sinefreq import io
 
     def table(name):
-        return pd.read_csv(inputs[name]) if inputs.get(name) else pd.DataFrame()
+        try:
+            return pd.read_csv(inputs[name]) if inputs.get(name) else pd.DataFrame()
+        except pd.errors.EmptyDataError:  # a table with no rows, e.g. no thread setups
+            return pd.DataFrame()
 
     summary, runs, thread_table = table("summary"), table("runs"), table("thread")
     board, frequency_table = table("leaderboard"), table("by_frequency")
