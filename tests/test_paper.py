@@ -35,6 +35,20 @@ def seed_runs(values: dict[tuple[str, str], list[float]]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def summary_of_one_setup(n_runs: int, n_failed: int, **metrics: float) -> pd.DataFrame:
+    """A summary table of one network on a0_maxf10 (experiment "e"): each metric's mean,
+    median and interval all equal to the value given."""
+    stats = {
+        f"{metric}_{stat}": value
+        for metric, value in metrics.items()
+        for stat in ("mean", "median", "p05", "p95")
+    }
+    row = {"experiments": "e", "dataset": "a0_maxf10", "model": "m",
+           "test_dataset": "a0_maxf10", "estimator": "network", "n_runs": n_runs,
+           "n_failed": n_failed, **stats}  # fmt: skip
+    return pd.DataFrame([row])
+
+
 def test_the_thread_number_is_placed_among_our_seeds():
     maes = list(np.linspace(0.01, 0.10, 10))  # the thread's 0.0504 sits above five of them
     runs = seed_runs({("a0_maxf10", "m"): maes, ("a0_maxf10", "k2"): [v * 10 for v in maes]})
@@ -85,28 +99,7 @@ def test_per_experiment_captions_pick_the_branch_of_their_wildcard():
 def test_captions_and_front_page_state_the_run_numbers():
     maes = list(np.linspace(0.01, 0.10, 10))
     runs = seed_runs({("a0_maxf10", "m"): maes})
-    summary = pd.DataFrame(
-        [
-            {
-                "experiments": "e",
-                "dataset": "a0_maxf10",
-                "model": "m",
-                "test_dataset": "a0_maxf10",
-                "estimator": "network",
-                "n_runs": 10,
-                "n_failed": 1,
-                **{
-                    f"{metric}_{stat}": value
-                    for metric, value in (
-                        ("train_mae", 0.055),
-                        ("test_mae", 0.0625),
-                        ("test_max_abs_error", 0.4),
-                    )
-                    for stat in ("mean", "median", "p05", "p95")
-                },
-            }
-        ]  # fmt: skip
-    )
+    summary = summary_of_one_setup(10, 1, train_mae=0.055, test_mae=0.0625, test_max_abs_error=0.4)
     experiments = {"e": {"datasets": ["a0_maxf10"], "models": ["m"], "seeds": list(range(10)),
                          "thread_points": "A0-lstm"}}  # fmt: skip
     seeds = {"e": paper.seed_distribution(runs, ["a0_maxf10"], ["m"], LABELS, "A0-lstm")}
@@ -124,24 +117,7 @@ def test_captions_and_front_page_state_the_run_numbers():
 def test_texts_of_a_study_without_thread_setups_or_leaderboard(tmp_path):
     """The thread table of such a study has no rows (an empty file): the texts still come."""
     runs = seed_runs({("a0_maxf10", "m"): [0.1, 0.2]})
-    summary = pd.DataFrame(
-        [
-            {
-                "experiments": "e",
-                "dataset": "a0_maxf10",
-                "model": "m",
-                "test_dataset": "a0_maxf10",
-                "estimator": "network",
-                "n_runs": 2,
-                "n_failed": 0,
-                **{
-                    f"{metric}_{stat}": 0.15
-                    for metric in ("train_mae", "test_mae", "test_max_abs_error")
-                    for stat in ("mean", "median", "p05", "p95")
-                },
-            }
-        ]  # fmt: skip
-    )
+    summary = summary_of_one_setup(2, 0, train_mae=0.15, test_mae=0.15, test_max_abs_error=0.15)
     inputs = {"runs": tmp_path / "runs.csv", "summary": tmp_path / "summary.csv",
               "thread": tmp_path / "thread.csv", "seeds": []}  # fmt: skip
     runs.to_csv(inputs["runs"], index=False)
