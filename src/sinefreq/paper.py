@@ -640,13 +640,16 @@ def thread_sentence(table: pd.DataFrame) -> str:
     parts = []
     for _, r in shown.iterrows():
         where = f" at max_freq {r['max_freq']:g}" if pd.notna(r["max_freq"]) else ""
-        thread_mae = f" (thread: {num(r['thread_mae'])})" if pd.notna(r["thread_mae"]) else ""
-        parts.append(f"{r['setup']}{where} {num(r['train_mae_median'])}{thread_mae}")
+        # Compared on the split the thread measured; training MAE where it printed nothing.
+        split = thread.MEASURED_ON.get(r["setup"], "train")
+        thread_mae = f", thread {num(r['thread_mae'])}" if pd.notna(r["thread_mae"]) else ""
+        named = "training" if split == "train" else "held-out"
+        parts.append(f"{r['setup']}{where} {num(r[f'{split}_mae_median'])} ({named}{thread_mae})")
     failed, total = int(table["n_failed"].sum()), int(table["n_runs"].sum())
     return (
-        "Trained as the thread trained them, the networks' training MAE (median over seeds, "
-        f"cycles per window) is {'; '.join(parts)}, and {failed} of {total} runs fail "
-        "(collapse onto one value or a dead output)."
+        "Trained as the thread trained them, the networks' MAE (median over seeds, cycles "
+        f"per window) is {'; '.join(parts)}, and {failed} of {total} runs fail (collapse "
+        "onto one value or a dead output)."
     )
 
 

@@ -36,6 +36,9 @@ CLAIMS = {
 }
 
 
+# Which split the thread's number was measured on (the others printed none).
+MEASURED_ON = {"A0-lstm": "train", "A2-lstm": "test"}
+
 # The setups, in the thread's order; config/schema.yaml's `thread` enum lists the same
 # (tests/test_config.py keeps the two equal).
 SETUPS = tuple(CLAIMS)
