@@ -51,11 +51,6 @@ def step_code(step):
     )
 
 
-def paper_code(step):
-    """Fingerprint of the code a rule of rules/paper.smk runs (``paper.<step>``)."""
-    return fingerprint.code_fingerprint("sinefreq.paper", [step])
-
-
 def caption_path(name):
     """A caption the report_texts rule writes from the study's tables."""
     return f"results/report/captions/{name}.rst"

@@ -36,7 +36,7 @@ rule seed_distribution:
     params:
         experiment=lambda w: config["experiments"][w.experiment],
         labels=lambda w: dataset_labels(config["experiments"][w.experiment]["datasets"]),
-        code=paper_code("seed_distribution_step"),
+        code=step_code("seed_distribution"),
     script:
         "../scripts/seed_distribution.py"
 
@@ -71,7 +71,7 @@ rule by_frequency:
     params:
         tests=leaderboard_tests(),
         kinds={m: study.model_kind(config, m) for m in config["models"]},
-        code=paper_code("by_frequency_step"),
+        code=step_code("by_frequency"),
     script:
         "../scripts/by_frequency.py"
 
@@ -93,6 +93,6 @@ rule report_texts:
     params:
         experiments=config["experiments"],
         labels=dataset_labels(config["datasets"]),
-        code=paper_code("report_texts_step"),
+        code=step_code("report_texts"),
     script:
         "../scripts/report_texts.py"

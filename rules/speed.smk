@@ -23,6 +23,6 @@ rule speed:
         mem_mb=1000,
         runtime=10,
     params:
-        code=fingerprint.code_fingerprint("sinefreq.speed", ["write_summary"]),
+        code=step_code("speed"),
     script:
         "../scripts/speed.py"

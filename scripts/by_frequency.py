@@ -1,9 +1,9 @@
 """Rule by_frequency: the leaderboard's error against frequency (table and figure)."""
 
-from sinefreq import paper, steps
+from sinefreq import steps
 
 with steps.logged(snakemake.log[0]):
-    paper.by_frequency_step(
+    steps.by_frequency(
         snakemake.input.metrics,
         snakemake.input.bounds,
         snakemake.params.tests,

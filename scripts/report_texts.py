@@ -1,9 +1,9 @@
 """Rule report_texts: the report's front page and captions, from the study's tables."""
 
-from sinefreq import paper, steps
+from sinefreq import steps
 
 with steps.logged(snakemake.log[0]):
-    paper.report_texts_step(
+    steps.report_texts(
         dict(snakemake.input.items()),
         snakemake.params.experiments,
         snakemake.params.labels,

@@ -1,9 +1,9 @@
 """Rule seed_distribution: the thread's numbers among our seeds (table and figure)."""
 
-from sinefreq import paper, steps
+from sinefreq import steps
 
 with steps.logged(snakemake.log[0]):
-    paper.seed_distribution_step(
+    steps.seed_distribution(
         snakemake.input.runs,
         snakemake.params.experiment,
         snakemake.params.labels,

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sinefreq import paper
+from sinefreq import paper, steps
 
 LABELS = {"a0_maxf10": {"max_freq": 10}, "a0_maxf20": {"max_freq": 20}}
 
@@ -126,6 +126,6 @@ def test_texts_of_a_study_without_thread_setups_or_leaderboard(tmp_path):
     out = {"workflow": tmp_path / "workflow.rst",
            **{name: tmp_path / f"{name}.rst" for name in paper.CAPTIONS}}  # fmt: skip
     experiments = {"e": {"datasets": ["a0_maxf10"], "models": ["m"], "seeds": [0, 1]}}
-    paper.report_texts_step(inputs, experiments, LABELS, out)
+    steps.report_texts(inputs, experiments, LABELS, out)
     assert "held-out MAE 0.15" in out["predicted_vs_true"].read_text()
     assert out["workflow"].read_text().startswith(paper.QUESTION)

@@ -146,12 +146,17 @@ def thread_table(experiments: dict, labels: dict, summary: pd.DataFrame) -> pd.D
     return pd.DataFrame(rows)
 
 
-def _median_interval(row, metric: str) -> str:
-    """``median [p05, p95]``; the median alone for one seed; n/a if none is left."""
-    median, low, high = (getattr(row, f"{metric}_{stat}") for stat in ("median", "p05", "p95"))
+def median_interval(median, low, high, fmt=".3f") -> str:
+    """``median [low, high]``; the median alone where they agree (one seed); n/a if none."""
     if pd.isna(median):
         return "n/a"
-    return f"{median:.3f}" if low == high else f"{median:.3f} [{low:.3f}, {high:.3f}]"
+    if low == high:
+        return format(median, fmt)
+    return f"{median:{fmt}} [{low:{fmt}}, {high:{fmt}}]"
+
+
+def _median_interval(row, metric: str) -> str:
+    return median_interval(*(getattr(row, f"{metric}_{stat}") for stat in ("median", "p05", "p95")))
 
 
 def _failures(row) -> str:

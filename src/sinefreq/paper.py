@@ -232,10 +232,9 @@ def db(x: float) -> str:
 
 def spread(row, metric: str) -> str:
     """``median [p05, p95]`` of a summary row's metric; the median alone for one seed."""
-    median, low, high = (row[f"{metric}_{stat}"] for stat in ("median", "p05", "p95"))
-    if not np.isfinite(median):
-        return "n/a"
-    return num(median) if low == high else f"{num(median)} [{num(low)}, {num(high)}]"
+    return aggregate.median_interval(
+        *(row[f"{metric}_{stat}"] for stat in ("median", "p05", "p95")), fmt=".3g"
+    )
 
 
 def db_range(values) -> str:
@@ -774,69 +773,34 @@ def category(experiment: dict) -> str:
     return LEADERBOARD
 
 
-# -- the steps (rules' scripts call these inside steps.logged) ---------------------------
+# -- the report's texts from the study's tables -------------------------------------------
 
 BAND_EDGE = 2.0  # cycles from 0 or Nyquist that count as the band's edge
 
 
-def seed_distribution_step(runs_csv, experiment: dict, labels: dict, out: dict) -> None:
-    """Write the seed distribution ``table`` (CSV) and ``figure`` of an experiment with
-    ``thread_points``."""
-    from sinefreq import io, plots
-
-    runs = pd.read_csv(runs_csv)
-    setup = experiment["thread_points"]
-    table = seed_distribution(runs, experiment["datasets"], experiment["models"], labels, setup)
-    io.write_table(out["table"], table)
-    label, _ = thread.points(setup)
-    title = f"{setup}: the thread's numbers among our seeds"
-    plots.save(seed_distribution_figure(runs, table, label, title), out["figure"])
-    print(table.to_string())
+def read_table(path) -> pd.DataFrame:
+    """A study table; no rows (an empty file, e.g. no thread setups) or no path: empty."""
+    if not path:
+        return pd.DataFrame()
+    try:
+        return pd.read_csv(path)
+    except pd.errors.EmptyDataError:
+        return pd.DataFrame()
 
 
-def by_frequency_step(metrics_paths, bound_paths, tests: dict, kinds: dict, out: dict) -> None:
-    """Write the error-by-frequency ``table`` (CSV) and ``figure`` of the leaderboard's
-    noisy test sets."""
-    from sinefreq import io, plots
-
-    bounds = {
-        b["dataset"]: b["splits"]["test"]["crlb_rmse"] for b in map(io.read_json, bound_paths)
-    }
-    evaluations = [io.read_json(p) for p in metrics_paths]
-    table = by_frequency(evaluations, kinds, tests, bounds, BAND_EDGE)
-    io.write_table(out["table"], table)
-    title = "Where the estimators lose to the bound: error against frequency"
-    plots.save(by_frequency_figure(evaluations, table, title), out["figure"])
-    print(table.to_string(max_rows=200))
-
-
-def report_texts_step(inputs: dict, experiments: dict, labels: dict, out: dict) -> None:
-    """Write the report's front page and every caption, from the study's tables."""
-    from sinefreq import io
-
-    def table(name):
-        try:
-            return pd.read_csv(inputs[name]) if inputs.get(name) else pd.DataFrame()
-        except pd.errors.EmptyDataError:  # a table with no rows, e.g. no thread setups
-            return pd.DataFrame()
-
-    summary, runs, thread_table = table("summary"), table("runs"), table("thread")
-    board, frequency_table = table("leaderboard"), table("by_frequency")
-    seed_tables = {
-        name: pd.read_csv(path)
-        for name, path in zip(
-            [n for n, e in experiments.items() if e.get("thread_points")],
-            inputs.get("seeds", []),
-            strict=True,
-        )
-    }
-    texts = captions(summary, runs, thread_table, board, frequency_table, seed_tables,
-                     experiments, labels, table("speed"))  # fmt: skip
-    texts["workflow"] = front_page(answer(thread_table, seed_tables, board, frequency_table),
-                                   list(CATEGORIES))  # fmt: skip
-    for name, path in out.items():
-        with io.atomic_path(path) as tmp:
-            tmp.write_text(texts[name])
+def report_texts(inputs: dict, experiments: dict, labels: dict) -> dict[str, str]:
+    """The report's front page (``workflow``) and every caption, from the tables ``inputs``
+    names (``seeds``: one per experiment with thread_points, in config order)."""
+    table = {name: read_table(inputs.get(name)) for name in
+             ("summary", "runs", "thread", "leaderboard", "by_frequency", "speed")}  # fmt: skip
+    seeding = [n for n, e in experiments.items() if e.get("thread_points")]
+    seed_tables = dict(zip(seeding, map(read_table, inputs.get("seeds", [])), strict=True))
+    written = captions(table["summary"], table["runs"], table["thread"], table["leaderboard"],
+                       table["by_frequency"], seed_tables, experiments, labels,
+                       table["speed"])  # fmt: skip
+    sentences = answer(table["thread"], seed_tables, table["leaderboard"], table["by_frequency"])
+    written["workflow"] = front_page(sentences, list(CATEGORIES))
+    return written
 
 
 def captions(

@@ -302,9 +302,7 @@ def leaderboard(
     from sinefreq import leaderboard as board
     from sinefreq import plots
 
-    bounds = {
-        b["dataset"]: b["splits"]["test"]["crlb_rmse"] for b in map(io.read_json, bound_paths)
-    }
+    bounds = test_bounds(bound_paths)
     evaluations = []
     for directory in map(Path, evaluation_dirs):
         predictions, _ = io.read_predictions(directory / "predictions.h5")
@@ -400,3 +398,57 @@ def frequency_figure(experiment: str, metrics_paths: list, nyquist: dict, out_pa
     plots.save(
         plots.error_vs_frequency(panels, f"{experiment}: error against true frequency"), out_path
     )
+
+
+def test_bounds(bound_paths: list) -> dict:
+    """Dataset -> the Cramer-Rao bound on its test split's RMSE (None on clean data)."""
+    return {b["dataset"]: b["splits"]["test"]["crlb_rmse"] for b in map(io.read_json, bound_paths)}
+
+
+def seed_distribution(runs_csv, experiment: dict, labels: dict, out: dict) -> None:
+    """Place the thread's numbers among an experiment's seeds (``thread_points``): write
+    ``table`` (CSV) and ``figure``."""
+    import pandas as pd
+
+    from sinefreq import paper, plots, thread
+
+    runs = pd.read_csv(runs_csv)
+    setup = experiment["thread_points"]
+    table = paper.seed_distribution(
+        runs, experiment["datasets"], experiment["models"], labels, setup
+    )
+    io.write_table(out["table"], table)
+    label, _ = thread.points(setup)
+    title = f"{setup}: the thread's numbers among our seeds"
+    plots.save(paper.seed_distribution_figure(runs, table, label, title), out["figure"])
+    print(table.to_string())
+
+
+def by_frequency(metrics_paths, bound_paths, tests: dict, kinds: dict, out: dict) -> None:
+    """Split every noisy leaderboard evaluation's error by frequency band: write ``table``
+    (CSV) and ``figure``."""
+    from sinefreq import paper, plots
+
+    evaluations = [io.read_json(p) for p in metrics_paths]
+    table = paper.by_frequency(evaluations, kinds, tests, test_bounds(bound_paths), paper.BAND_EDGE)
+    io.write_table(out["table"], table)
+    title = "Where the estimators lose to the bound: error against frequency"
+    plots.save(paper.by_frequency_figure(evaluations, table, title), out["figure"])
+    print(table.to_string(max_rows=200))
+
+
+def report_texts(inputs: dict, experiments: dict, labels: dict, out: dict) -> None:
+    """Write the report's front page and captions (``out``: name -> path) from the tables."""
+    from sinefreq import paper
+
+    written = paper.report_texts(inputs, experiments, labels)
+    for name, path in out.items():
+        with io.atomic_path(path) as tmp:
+            tmp.write_text(written[name])
+
+
+def speed(benchmark_files: list, out_path) -> None:
+    """Time per rule from the jobs' benchmark files (and the work their records hold)."""
+    from sinefreq import speed as timing
+
+    timing.write_summary(benchmark_files, out_path)
