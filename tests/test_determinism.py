@@ -4,7 +4,9 @@ Each training runs in its own interpreter, as the workflow's jobs do, so that no
 (imported modules, RNG state, an already started TensorFlow) carries over. The second
 process starts from a shell that asks for other kernels (``TF_ENABLE_ONEDNN_OPTS=0``),
 another backend and another hash seed: ``configure_runtime`` must pin what decides the
-numerics. Both backends the study supports are checked.
+numerics. Both backends the study supports are checked. Under JAX the first process
+compiles every program and the second loads them from the compilation cache the first
+filled, as a study's later jobs do.
 """
 
 import json
@@ -72,13 +74,22 @@ def train(path, env, backend):
 
 @pytest.mark.parametrize("backend", ["tensorflow", "jax"])
 def test_lstm_retrained_in_a_fresh_process_predicts_the_same(tmp_path, backend):
+    cache = tmp_path / "compiled"
     first, numerics = train(
-        tmp_path / "first.npy", clean_env(PYTHONHASHSEED="1", KERAS_BACKEND=backend), backend
+        tmp_path / "first.npy",
+        clean_env(PYTHONHASHSEED="1", KERAS_BACKEND=backend, SINEFREQ_JAX_CACHE=str(cache)),
+        backend,
     )
+    cached = sorted(cache.rglob("*-cache"))
+    assert bool(cached) is (backend == "jax")
     hostile = clean_env(
-        PYTHONHASHSEED="2", TF_ENABLE_ONEDNN_OPTS="0", KERAS_BACKEND=OTHER_BACKEND[backend]
+        PYTHONHASHSEED="2",
+        TF_ENABLE_ONEDNN_OPTS="0",
+        KERAS_BACKEND=OTHER_BACKEND[backend],
+        SINEFREQ_JAX_CACHE=str(cache),
     )
     again, numerics_again = train(tmp_path / "again.npy", hostile, backend)
+    assert sorted(cache.rglob("*-cache")) == cached, "the second training compiled anew"
     assert np.ptp(first) > 0.5, "the network learned nothing; the test would prove little"
     np.testing.assert_allclose(again, first, rtol=0, atol=1e-6)
     assert numerics == numerics_again

@@ -71,3 +71,16 @@ def test_validation_at_a_stride_keeps_one_history_row_per_epoch(splits):
     assert not diverged and len(history["loss"]) == len(history["val_loss"]) == 5
     validated = [i + 1 for i, v in enumerate(history["val_loss"]) if np.isfinite(v)]
     assert validated == [2, 4, 5]
+
+
+def test_compilation_cache_has_a_folder_per_cpu_and_can_be_switched_off(monkeypatch, tmp_path):
+    monkeypatch.setenv("SINEFREQ_JAX_CACHE", str(tmp_path))
+    folder = training.compilation_cache_dir()
+    assert folder.parent == tmp_path and folder.name.startswith("cpu-")
+    monkeypatch.delenv("SINEFREQ_JAX_CACHE")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert training.compilation_cache_dir() == tmp_path / "xdg" / "sinefreq" / "jax" / folder.name
+    monkeypatch.setattr(training, "_cpu", lambda: {"cpu_model": "another", "cpu_flags": []})
+    assert training.compilation_cache_dir().name != folder.name
+    monkeypatch.setenv("SINEFREQ_JAX_CACHE", "off")
+    assert training.compilation_cache_dir() is None

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 import os
 import sys
+from pathlib import Path
 
 import numpy as np
 
@@ -59,6 +62,8 @@ def configure_runtime(
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     import keras
 
+    if keras.backend.backend() == "jax":
+        _use_compilation_cache()
     if keras.backend.backend() == "tensorflow":
         import tensorflow as tf
 
@@ -103,6 +108,45 @@ def _select_backend(backend: str) -> None:
     os.environ["KERAS_BACKEND"] = backend
 
 
+# Where compiled XLA programs are kept between jobs (unset: the user's cache folder; "off":
+# compile in every job). JAX keys its entries by program, versions and flags but not by
+# CPU, so each CPU model and flag set gets a folder of its own: a cluster's nodes can share
+# the parent folder and never load code built for another processor.
+COMPILATION_CACHE_VARIABLE = "SINEFREQ_JAX_CACHE"
+COMPILATION_CACHE_MAX_BYTES = 2 * 1024**3
+
+
+def compilation_cache_dir() -> Path | None:
+    """This machine's folder of the JAX compilation cache; None when switched off."""
+    chosen = os.environ.get(COMPILATION_CACHE_VARIABLE)
+    if chosen is not None and chosen.strip().lower() in ("", "0", "off", "false", "no"):
+        return None
+    base = Path(chosen) if chosen else _user_cache() / "sinefreq" / "jax"
+    cpu = json.dumps(_cpu(), sort_keys=True).encode()
+    return base / f"cpu-{hashlib.sha256(cpu).hexdigest()[:16]}"
+
+
+def _user_cache() -> Path:
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+
+
+def _use_compilation_cache() -> None:
+    """Keep every compiled program (the model's initializers, training and prediction
+    steps) for the next job: 2-3 s of each job's start-up otherwise. A cached program is
+    the compiled code itself, so results are bit for bit those of a fresh compilation.
+    The size cap turns on JAX's file lock, which makes concurrent jobs' reads and writes
+    safe."""
+    folder = compilation_cache_dir()
+    if folder is None:
+        return
+    import jax
+
+    jax.config.update("jax_compilation_cache_dir", str(folder))
+    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0)
+    jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
+    jax.config.update("jax_compilation_cache_max_size", COMPILATION_CACHE_MAX_BYTES)
+
+
 def _onednn_on(value: str | None) -> bool:
     """Whether TensorFlow runs oneDNN kernels given TF_ENABLE_ONEDNN_OPTS (unset: on, x86)."""
     return value is None or value.strip().lower() not in ("0", "false", "off", "no")
@@ -110,6 +154,32 @@ def _onednn_on(value: str | None) -> bool:
 
 # /proc/cpuinfo flags that choose floating-point kernels (oneDNN, XLA and Eigen dispatch).
 _KERNEL_FLAGS = ("sse4_1", "sse4_2", "avx", "avx2", "fma", "f16c", "avx_vnni")
+
+
+def _cpu() -> dict:
+    """The processor's model, identity (family, model, stepping) and kernel-choosing flags."""
+    import platform
+
+    model, flags = platform.processor() or platform.machine(), []
+    cpu_id: dict[str, str] = {}
+    try:
+        with open("/proc/cpuinfo") as fh:
+            for line in fh:
+                key, _, value = line.partition(":")
+                key = key.strip()
+                if key == "model name":
+                    model = value.strip()
+                elif key in ("cpu family", "model", "stepping"):
+                    cpu_id[key.replace("cpu ", "")] = value.strip()
+                elif key == "flags":
+                    have = set(value.split())
+                    flags = sorted(
+                        f for f in have if f in _KERNEL_FLAGS or f.startswith(("avx512", "amx"))
+                    )
+                    break
+    except OSError:
+        pass
+    return {"cpu_model": model, "cpu_id": cpu_id or None, "cpu_flags": flags}
 
 
 def numerics() -> dict:
@@ -130,25 +200,6 @@ def numerics() -> dict:
             return None
 
     backend = keras.backend.backend()
-    model, flags = platform.processor() or platform.machine(), []
-    cpu_id: dict[str, str] = {}
-    try:
-        with open("/proc/cpuinfo") as fh:
-            for line in fh:
-                key, _, value = line.partition(":")
-                key = key.strip()
-                if key == "model name":
-                    model = value.strip()
-                elif key in ("cpu family", "model", "stepping"):
-                    cpu_id[key.replace("cpu ", "")] = value.strip()
-                elif key == "flags":
-                    have = set(value.split())
-                    flags = sorted(
-                        f for f in have if f in _KERNEL_FLAGS or f.startswith(("avx512", "amx"))
-                    )
-                    break
-    except OSError:
-        pass
     libraries = {
         "tensorflow": {"tensorflow": package("tensorflow") or package("tensorflow-cpu")},
         "jax": {"jax": package("jax"), "jaxlib": package("jaxlib")},
@@ -161,9 +212,7 @@ def numerics() -> dict:
         "numpy": np.__version__,
         "python": platform.python_version(),
         "machine": platform.machine(),
-        "cpu_model": model,
-        "cpu_id": cpu_id or None,
-        "cpu_flags": flags,
+        **_cpu(),
         "threads": int(os.environ.get("TF_NUM_INTRAOP_THREADS", "0")) or os.cpu_count(),
         "onednn_opts": _onednn_on(os.environ.get("TF_ENABLE_ONEDNN_OPTS"))
         if backend == "tensorflow"
