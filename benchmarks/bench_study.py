@@ -352,10 +352,23 @@ def benchmark_tree(path: Path) -> tuple[Path, Path | None]:
     return path, None
 
 
-def load_tree(path: Path):
+def evaluation_families(configfile: Path) -> dict:
+    """The study's evaluate_on families (each evaluate_on job's datasets), from its config
+    as the workflow sees it: validated with the schema's defaults, SNR lists expanded."""
+    import yaml
+    from snakemake.utils import validate
+
+    from sinefreq import config as study
+
+    config = yaml.safe_load(configfile.read_text())
+    validate(config, str(ROOT / "config" / "schema.yaml"))
+    return study.evaluation_families(study.prepare(config))
+
+
+def load_tree(path: Path, families: dict):
     tree, results = benchmark_tree(path)
     table = speed.read_benchmarks(tree)
-    return (speed.with_work(table, results) if results else table), tree
+    return (speed.with_work(table, results, families) if results else table), tree
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -375,7 +388,8 @@ def main(argv: list[str] | None = None) -> int:
         _dag_child(str(args.configfile), args.dag_child)
         return 0
 
-    now, now_tree = load_tree(args.results)
+    families = evaluation_families(args.configfile)
+    now, now_tree = load_tree(args.results, families)
     newest = next(iter(run_logs(args.logs)), None) if args.logs.is_dir() else None
     notes = [f"{len(now)} benchmark files, any run's: the newest for each job"]
     if newest and len(now):
@@ -387,7 +401,7 @@ def main(argv: list[str] | None = None) -> int:
     print_rules(now, str(now_tree), notes)
     trees = [(str(now_tree), now)]
     if args.before:
-        before, before_tree = load_tree(args.before)
+        before, before_tree = load_tree(args.before, families)
         print_rules_compared(now, before, str(now_tree), str(before_tree))
         trees.append((str(before_tree), before))
     print_serial_bound(trees)

@@ -25,15 +25,16 @@ except study.ConfigError as err:
     raise WorkflowError(str(err)) from None
 
 RUNS = study.runs(config)
-# (run, test dataset) pairs of the experiments' evaluate_on, and the datasets they name.
+# (run, test dataset) pairs of the experiments' evaluate_on, and the datasets they name,
+# by family (an SNR list's levels): one evaluate_on job per (run, family).
 CROSS = study.cross_evaluations(config)
+EVALUATION_FAMILIES = study.evaluation_families(config)
 BENCHMARKS = study.leaderboard_datasets(config)
 ENV = "../envs/sinefreq.yaml"
 
 
 wildcard_constraints:
     dataset="|".join(map(re.escape, config["datasets"])) or "^$",
-    test_dataset="|".join(map(re.escape, config["datasets"])) or "^$",
     model="|".join(map(re.escape, config["models"])) or "^$",
     experiment="|".join(map(re.escape, config["experiments"])) or "^$",
     method="|".join(map(re.escape, config["classical"])) or "^$",
@@ -95,12 +96,17 @@ def report_text_inputs(wildcards):
     return inputs
 
 
+# A run's wildcards as a path.
+RUN = "{dataset}/{model}/seed{seed}"
+
+
 def run_path(name):
-    return f"results/runs/{{dataset}}/{{model}}/seed{{seed}}/{name}"
+    return f"results/runs/{RUN}/{name}"
 
 
-def cross_path(name):
-    return f"results/runs/{{dataset}}/{{model}}/seed{{seed}}/on/{{test_dataset}}/{name}"
+def cross_path(name, test):
+    """A run's evaluation on dataset ``test`` (evaluate_on)."""
+    return f"results/runs/{RUN}/on/{test}/{name}"
 
 
 def cross_files(name):
@@ -231,8 +237,8 @@ def speed_benchmarks():
         *(f"results/benchmarks/train/{run.path}.tsv" for run in RUNS),
         *(f"results/benchmarks/evaluate/{run.path}.tsv" for run in RUNS),
         *(
-            f"results/benchmarks/evaluate/{run.path}/on/{test}.tsv"
-            for run, test in CROSS
+            f"results/benchmarks/evaluate/{run.path}/on/{family}.tsv"
+            for run, family in study.family_evaluations(config)
         ),
         *expand(
             "results/benchmarks/classical/{dataset}/{method}.tsv",

@@ -24,31 +24,37 @@ rule evaluate:
         "../scripts/evaluate.py"
 
 
-# The same step on another dataset an experiment names in evaluate_on.
-rule evaluate_on:
-    input:
-        dataset="data/{test_dataset}.h5",
-        model=run_path("model.keras"),
-        status=run_path("training.json"),
-    output:
-        metrics=cross_path("metrics.json"),
-        predictions=cross_path("predictions.h5"),
-    log:
-        "logs/evaluate/{dataset}/{model}/seed{seed}/on/{test_dataset}.log",
-    benchmark:
-        "results/benchmarks/evaluate/{dataset}/{model}/seed{seed}/on/{test_dataset}.tsv"
-    conda:
-        ENV
-    threads: 1
-    resources:
-        mem_mb=2000,
-        runtime=15,
-    params:
-        run=lambda w: {"dataset": w.dataset, "model": w.model, "seed": int(w.seed)},
-        backend=config["keras_backend"],
-        code=step_code("evaluate"),
-    script:
-        "../scripts/evaluate.py"
+# The same step on the datasets an experiment names in evaluate_on: one job per run and
+# family (all levels of an SNR list, or one dataset), loading the model once; a job's
+# start-up costs more than its predictions. Rule evaluate_on_<family>, one per family.
+for family, tests in EVALUATION_FAMILIES.items():
+
+    rule:
+        name:
+            f"evaluate_on_{family}"
+        input:
+            dataset=[f"data/{test}.h5" for test in tests],
+            model=run_path("model.keras"),
+            status=run_path("training.json"),
+        output:
+            metrics=[cross_path("metrics.json", test) for test in tests],
+            predictions=[cross_path("predictions.h5", test) for test in tests],
+        log:
+            f"logs/evaluate/{RUN}/on/{family}.log",
+        benchmark:
+            f"results/benchmarks/evaluate/{RUN}/on/{family}.tsv"
+        conda:
+            ENV
+        threads: 1
+        resources:
+            mem_mb=2000,
+            runtime=15 * len(tests),
+        params:
+            run=lambda w: {"dataset": w.dataset, "model": w.model, "seed": int(w.seed)},
+            backend=config["keras_backend"],
+            code=step_code("evaluate"),
+        script:
+            "../scripts/evaluate.py"
 
 
 rule aggregate:

@@ -23,6 +23,7 @@ rule speed:
         mem_mb=1000,
         runtime=10,
     params:
+        families=EVALUATION_FAMILIES,
         code=step_code("speed"),
     script:
         "../scripts/speed.py"

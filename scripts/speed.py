@@ -3,4 +3,4 @@
 from sinefreq import steps
 
 with steps.logged(snakemake.log[0]):
-    steps.speed(snakemake.input.benchmarks, snakemake.output[0])
+    steps.speed(snakemake.input.benchmarks, snakemake.params.families, snakemake.output[0])

@@ -194,6 +194,12 @@ def test_evaluate_on_expands_snr_lists_and_skips_own_datasets(schema_path):
     assert all(test != run.dataset for run, test in cross)
     assert {test for _, test in cross} == {"tiny_bench_snr0dB", "tiny_bench_snr20dB"}
     assert len(cross) == 2 * (2 + 2 * 2)  # bench: 2 runs; noise: 4 runs; 2 levels each
+    # one evaluate_on job per run and family; tiny_a0_f8 is every bench run's own dataset
+    assert study.evaluation_families(cfg) == {
+        "tiny_bench": ["tiny_bench_snr0dB", "tiny_bench_snr20dB"]
+    }
+    assert study.family_evaluations(cfg) == sorted({(r, "tiny_bench") for r, _ in cross})
+    assert len(study.family_evaluations(cfg)) == 2 + 2 * 2
     assert study.leaderboard_datasets(cfg) == [
         "tiny_a0_f8",
         "tiny_bench_snr0dB",

@@ -21,21 +21,22 @@ AGGREGATION = {
 }
 
 
-# The leaderboard's test sets in the tiny study: runs of experiments with evaluate_on are
-# also evaluated there, and the leaderboard reads those evaluations.
-BENCH = ("tiny_bench_snr0dB", "tiny_bench_snr20dB")
+# The leaderboard's test sets in the tiny study (tiny_bench_snr0dB and _snr20dB, one
+# family): runs of experiments with evaluate_on are also evaluated there, in one job per
+# run, and the leaderboard reads those evaluations.
+BENCH = "tiny_bench"
+EVALUATE_ON = f"evaluate_on_{BENCH}"
 # The leaderboard and its error-by-frequency table read every evaluation on the benchmark
 # sets; the report's texts read both.
 LEADERBOARD = {("leaderboard", ""), ("by_frequency", ""), ("report_texts", "")}
 
 
-def run_jobs(dataset, model, seed, evaluated_on=()):
-    """A run's train and evaluate jobs, its evaluate_on jobs on ``evaluated_on``, and the
-    speed table, which reads their benchmarks."""
+def run_jobs(dataset, model, seed, evaluated_on=None):
+    """A run's train and evaluate jobs, its evaluate_on job on the family ``evaluated_on``,
+    and the speed table, which reads their benchmarks."""
     wildcards = f"dataset={dataset}, model={model}, seed={seed}"
-    return {("train", wildcards), ("evaluate", wildcards), ("speed", "")} | {
-        ("evaluate_on", f"{wildcards}, test_dataset={test}") for test in evaluated_on
-    }
+    jobs = {("train", wildcards), ("evaluate", wildcards), ("speed", "")}
+    return jobs | ({(f"evaluate_on_{evaluated_on}", wildcards)} if evaluated_on else set())
 
 
 def experiment_figures(experiment):
@@ -195,7 +196,7 @@ EVERY_RULE = {
     "classical",
     "train",
     "evaluate",
-    "evaluate_on",
+    EVALUATE_ON,
     "aggregate",
     "leaderboard",
     "experiment_figures",
@@ -213,8 +214,8 @@ FIGURES = {"experiment_figures", "frequency_figure", "sweep_figure", "all"}
 PAPER = {"seed_distribution", "by_frequency"} | TEXTS  # paper.py's steps
 BOARD = {"leaderboard", "by_frequency"} | TEXTS  # they read every evaluation on the benchmarks
 JOBS = {"speed"}  # it reads every benchmarked job's benchmark and record of its work
-NETWORKS = {"train", "evaluate", "evaluate_on"} | TABLES | FIGURES | BOARD | JOBS
-PREDICTIONS = {"evaluate", "evaluate_on", "classical"} | TABLES | FIGURES | BOARD | JOBS
+NETWORKS = {"train", "evaluate", EVALUATE_ON} | TABLES | FIGURES | BOARD | JOBS
+PREDICTIONS = {"evaluate", EVALUATE_ON, "classical"} | TABLES | FIGURES | BOARD | JOBS
 CODE_EDITS = {
     "__init__.py": EVERY_RULE,  # importing any sinefreq module runs it
     "aggregate.py": TABLES | PAPER,  # paper.py imports it at module level

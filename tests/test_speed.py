@@ -237,3 +237,24 @@ def test_cli_prints_the_four_tables(results, tmp_path):
     assert len(path_before) > 2
     # the last complete run, and the newer one that is not complete
     assert [r[4] for r in measured[2:]] == ["(0:10:00 so far)", "0:30:00"]
+
+
+def test_an_evaluate_on_jobs_work_is_that_of_every_dataset_of_its_family(results):
+    job = "evaluate/d1/m/seed0/on/noise"
+    write_benchmark(results / "benchmarks", job, 20.0, 15.0, 500.0)
+    splits = {"train": {"n": 100}, "test": {"n": 50}}
+    families = {"noise": ["noise_snr0dB", "noise_snr10dB"]}
+    for level, rate in (("noise_snr0dB", 50.0), ("noise_snr10dB", 25.0)):
+        write_json(
+            results / f"runs/d1/m/seed0/on/{level}/metrics.json",
+            {"series_per_s": rate, "splits": splits},
+        )
+    table = speed.with_work(speed.read_benchmarks(results / "benchmarks"), results, families)
+    row = table.set_index("job").loc[job]
+    assert row["rule"] == "evaluate_on"
+    assert row["work_s"] == pytest.approx(250 / 50.0 + 250 / 25.0)
+    assert row["startup_s"] == pytest.approx(20.0 - 15.0)
+    # without the families the job's record is that of one dataset named like the family
+    assert math.isnan(speed.job_work_s(job, results))
+    (results / "runs/d1/m/seed0/on/noise_snr10dB/metrics.json").unlink()
+    assert math.isnan(speed.job_work_s(job, results, families)), "a level's record is missing"

@@ -83,7 +83,10 @@ def test_default_study_plan(tmp_path, default_config):
         frequency_figure=len(default_config["experiments"]),
         train=len(runs),
         evaluate=len(runs),
-        evaluate_on=len(cross),
+        # one job per run and family: the 9 noise levels, a2_thread (bench_clean is the
+        # estimators' own dataset)
+        evaluate_on_bench_noise=7 + 18,
+        evaluate_on_a2_thread=7,
         aggregate=1,
         leaderboard=1,
         experiment_figures=len(default_config["experiments"]),

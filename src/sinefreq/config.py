@@ -442,6 +442,24 @@ def cross_evaluations(config: dict) -> list[tuple[Run, str]]:
     )
 
 
+def evaluation_families(config: dict) -> dict[str, list[str]]:
+    """The datasets of ``evaluate_on`` by the entry that named them: an SNR list's levels
+    under the list's name, any other dataset alone, in the config's order. A run is
+    evaluated on each family in one job, which loads its model once."""
+    tests = {test for _, test in cross_evaluations(config)}
+    families: dict[str, list[str]] = {}
+    for name, spec in config["datasets"].items():
+        if name in tests:
+            families.setdefault(snr_family(name, spec.get("snr_db")), []).append(name)
+    return families
+
+
+def family_evaluations(config: dict) -> list[tuple[Run, str]]:
+    """Every (run, family of evaluate_on datasets) evaluation job, each once, sorted."""
+    family_of = {t: f for f, tests in evaluation_families(config).items() for t in tests}
+    return sorted({(run, family_of[test]) for run, test in cross_evaluations(config)})
+
+
 def leaderboard_datasets(config: dict) -> list[str]:
     """The datasets the leaderboard ranks estimators on: every experiment's ``evaluate_on``,
     in the config's order of datasets."""

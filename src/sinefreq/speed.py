@@ -3,13 +3,14 @@
 Every rule with ``benchmark:`` writes one TSV per job under ``results/benchmarks/<rule>/``
 (Snakemake's columns ``s``, ``h:m:s``, ``max_rss``, ..., ``cpu_time``). A job is named by
 its file's path there without ``.tsv``, e.g. ``train/a2_thread/a2_lstm/seed0``; rule
-evaluate_on writes under ``evaluate/`` too, its jobs told apart by their ``/on/`` segment.
+evaluate_on writes under ``evaluate/`` too, its jobs told apart by their ``/on/`` segment
+(``evaluate/<run>/on/<family>``: one job evaluates a run on every level of an SNR list).
 
 Jobs that record their own work let the wall time be split into work and fixed cost
 (``startup_s``: interpreter, framework imports, data and model loading, tracing, saving):
 
 - train: ``training.json``'s ``train_minutes``, the ``fit`` alone;
-- evaluate, evaluate_on, classical: ``metrics.json``'s ``series_per_s`` is the steady
+- evaluate, evaluate_on (each level's), classical: ``metrics.json``'s ``series_per_s`` is the steady
   one-thread rate; the job predicts both splits, then times the test split
   ``TIMED_PASSES`` more times, so its work is those series at that rate (the first pass's
   tracing counts as fixed cost).
@@ -80,17 +81,25 @@ def read_benchmarks(root: str | Path) -> pd.DataFrame:
     return benchmark_table(sorted(Path(root).rglob("*.tsv")), root)
 
 
-def work_record(job: str, results: str | Path) -> Path | None:
-    """The file where a job recorded its work, or None for rules that record none."""
+def work_records(
+    job: str, results: str | Path, families: Mapping[str, list[str]] | None = None
+) -> list[Path]:
+    """The files where a job recorded its work; none for rules that record none. An
+    evaluate_on job evaluates a run on each dataset of a family (``families``: family ->
+    datasets, as ``config.evaluation_families``; a family not there is one dataset)."""
     rule, _, rest = job.partition("/")
     results = Path(results)
     if rule == "train":
-        return results / "runs" / rest / "training.json"
-    if rule == "evaluate":  # also evaluate_on: rest ends in on/<test_dataset>
-        return results / "runs" / rest / "metrics.json"
+        return [results / "runs" / rest / "training.json"]
+    if rule == "evaluate" and "/on/" in job:
+        run, _, family = rest.rpartition("/on/")
+        tests = (families or {}).get(family, [family])
+        return [results / "runs" / run / "on" / test / "metrics.json" for test in tests]
+    if rule == "evaluate":
+        return [results / "runs" / rest / "metrics.json"]
     if rule == "classical":
-        return results / "classical" / rest / "metrics.json"
-    return None
+        return [results / "classical" / rest / "metrics.json"]
+    return []
 
 
 def recorded_work_s(record: dict) -> float | None:
@@ -106,22 +115,26 @@ def recorded_work_s(record: dict) -> float | None:
     return None if minutes is None else 60.0 * minutes
 
 
-def job_work_s(job: str, results: str | Path) -> float:
-    """A job's recorded work in seconds; NaN where it has no (readable) record."""
-    path = work_record(job, results)
-    if path is None or not path.is_file():
-        return math.nan
+def job_work_s(
+    job: str, results: str | Path, families: Mapping[str, list[str]] | None = None
+) -> float:
+    """A job's recorded work in seconds, summed over its records; NaN where it has no
+    (readable) record."""
+    paths = work_records(job, results, families)
     try:
-        work = recorded_work_s(json.loads(path.read_text()))
-    except (ValueError, KeyError, TypeError):
+        work = [recorded_work_s(json.loads(p.read_text())) for p in paths]
+    except (OSError, ValueError, KeyError, TypeError):
         return math.nan
-    return math.nan if work is None else work
+    return math.nan if not work or None in work else sum(work)
 
 
-def with_work(table: pd.DataFrame, results: str | Path) -> pd.DataFrame:
+def with_work(
+    table: pd.DataFrame, results: str | Path, families: Mapping[str, list[str]] | None = None
+) -> pd.DataFrame:
     """``table`` with ``work_s`` and ``startup_s`` (wall minus work) from the jobs' records
-    under ``results``; NaN where a job recorded none."""
-    work = table["job"].map(lambda job: job_work_s(job, results)).astype(float)
+    under ``results`` (``families``: see :func:`work_records`); NaN where a job recorded
+    none."""
+    work = table["job"].map(lambda job: job_work_s(job, results, families)).astype(float)
     return table.assign(work_s=work, startup_s=table["wall_s"] - work)
 
 
@@ -158,10 +171,11 @@ def write_summary(
     out_path: str | Path,
     benchmark_root: str | Path = "results/benchmarks",
     results: str | Path = "results",
+    families: Mapping[str, list[str]] | None = None,
 ) -> pd.DataFrame:
     """Rule speed: :func:`rule_summary` of the given jobs' benchmark files, with the work
     their records under ``results`` hold, as CSV; returns the table."""
-    table = with_work(benchmark_table(benchmark_files, benchmark_root), results)
+    table = with_work(benchmark_table(benchmark_files, benchmark_root), results, families)
     summary = rule_summary(table)
     io.write_table(out_path, summary)  # atomic: an interrupted job leaves no table
     print(summary.to_string(index=False))

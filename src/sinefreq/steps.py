@@ -165,11 +165,12 @@ EVALUATION_THREADS = 1
 
 
 def evaluate(
-    dataset_path, model_path, status_path, run: dict, out: dict, backend: str | None = None
+    dataset_paths: list, model_path, status_path, run: dict, outs: list, backend: str | None = None
 ) -> None:
-    """Predict both splits of a dataset (the run's own, or ``run["test_dataset"]``) with a
-    trained model; write ``metrics`` (JSON, with the one-thread inference rate
-    ``series_per_s``) and ``predictions`` (HDF5)."""
+    """Predict both splits of each dataset (the run's own, or those it is evaluated on) with
+    a trained model, loaded once; write each dataset's ``metrics`` (JSON, with the
+    one-thread inference rate ``series_per_s``) and ``predictions`` (HDF5) to its ``outs``
+    entry."""
     from sinefreq import training
 
     training.configure_runtime(EVALUATION_THREADS, run["seed"], backend)
@@ -178,22 +179,23 @@ def evaluate(
     from sinefreq import models
 
     models.register_custom_objects()  # custom layers and activations, for safe-mode loading
-    splits, attrs = io.read_dataset(dataset_path)
     status = io.read_json(status_path)
     # Inference only: the training loss (possibly a custom one) is not needed.
     model = keras.saving.load_model(model_path, safe_mode=True, compile=False)
     estimate = lambda x: training.predict(model, x)  # noqa: E731
-    predictions = predict_splits(splits, estimate)
-    run = {
-        **run,
-        "test_dataset": attrs["name"],
-        "estimator": "network",
-        "diverged": status["diverged"],
-        "epochs_trained": status["epochs_trained"],
-        "train_minutes": status.get("train_minutes"),
-        "series_per_s": series_per_second(estimate, splits["test"]["x"]),
-    }
-    write_evaluation(predictions, run, attrs, out)
+    for dataset_path, out in zip(dataset_paths, outs, strict=True):
+        splits, attrs = io.read_dataset(dataset_path)
+        predictions = predict_splits(splits, estimate)
+        record = {
+            **run,
+            "test_dataset": attrs["name"],
+            "estimator": "network",
+            "diverged": status["diverged"],
+            "epochs_trained": status["epochs_trained"],
+            "train_minutes": status.get("train_minutes"),
+            "series_per_s": series_per_second(estimate, splits["test"]["x"]),
+        }
+        write_evaluation(predictions, record, attrs, out)
 
 
 def series_per_second(estimate, x: np.ndarray, repeats: int = 2) -> float:
@@ -447,8 +449,9 @@ def report_texts(inputs: dict, experiments: dict, labels: dict, out: dict) -> No
             tmp.write_text(written[name])
 
 
-def speed(benchmark_files: list, out_path) -> None:
-    """Time per rule from the jobs' benchmark files (and the work their records hold)."""
+def speed(benchmark_files: list, families: dict, out_path) -> None:
+    """Time per rule from the jobs' benchmark files (and the work their records hold;
+    ``families``: the datasets of each evaluate_on job's family)."""
     from sinefreq import speed as timing
 
-    timing.write_summary(benchmark_files, out_path)
+    timing.write_summary(benchmark_files, out_path, families=families)
