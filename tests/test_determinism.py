@@ -128,19 +128,26 @@ def test_numerics_names_backend_versions_cpu_and_threads():
     json.dumps(n)  # goes into training.json
 
 
-def test_seeding_under_jax_does_not_start_tensorflow():
+def test_seeding_and_saving_under_jax_do_not_start_tensorflow(tmp_path):
     code = (
         "import sys, random\n"
         "import numpy as np\n"
-        "from sinefreq import training\n"
+        "from sinefreq import models, training\n"
         "training.configure_runtime(1, 7, 'jax')\n"
         "draws = (random.random(), float(np.random.rand()))\n"
         "random.seed(7); np.random.seed(7)\n"
         "print('SEEDED', draws == (random.random(), float(np.random.rand())))\n"
+        "import keras\n"
+        "model = models.build_model('a2_dnn', 20)\n"
+        "x = np.random.rand(4, 20).astype('float32')\n"
+        f"training.save_model(model, {str(tmp_path / 'm.keras')!r})\n"
+        f"again = keras.saving.load_model({str(tmp_path / 'm.keras')!r})\n"
+        "print('SAVED', np.array_equal(model.predict(x), again.predict(x)))\n"
         "print('TENSORFLOW', 'tensorflow' in sys.modules)\n"
     )
     proc = subprocess.run(
         [sys.executable, "-c", code], env=clean_env(), capture_output=True, text=True, timeout=300
     )
     assert proc.returncode == 0, proc.stderr[-4000:]
-    assert "SEEDED True" in proc.stdout and "TENSORFLOW False" in proc.stdout
+    assert "SEEDED True" in proc.stdout and "SAVED True" in proc.stdout
+    assert "TENSORFLOW False" in proc.stdout

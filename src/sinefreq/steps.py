@@ -100,7 +100,7 @@ def train(
             f"DIVERGED: loss became non-finite at epoch {epochs}; the run is recorded as diverged"
         )
     with io.atomic_path(out["model"]) as tmp:
-        model.save(tmp)
+        training.save_model(model, tmp)
     history_table = pd.DataFrame(history)
     history_table.insert(0, "epoch", np.arange(1, epochs + 1))
     io.write_table(out["history"], history_table)

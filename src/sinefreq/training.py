@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import math
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -75,22 +77,41 @@ def configure_runtime(
         _set_random_seed_without_tensorflow(seed)
 
 
-def _set_random_seed_without_tensorflow(seed: int) -> None:
-    """``keras.utils.set_random_seed`` (Python, NumPy, Keras's global seed generator, torch)
-    without the TensorFlow import it makes to seed ``tf.data`` whenever TensorFlow is
-    installed: 3-5 s of every JAX job's start-up, for a library such a job never runs."""
-    import keras
+@contextlib.contextmanager
+def tensorflow_left_unimported() -> Iterator[None]:
+    """Within the block, Keras treats TensorFlow as absent unless it is already imported.
+
+    Keras imports TensorFlow, whenever it is installed, to seed ``tf.data``
+    (``set_random_seed``) and to check for its types when it serialises a model
+    (``model.save``): 3-5 s each in a JAX job, for a library such a job never runs. An
+    object cannot be of a type from a module nobody imported, and no ``tf.data`` pipeline
+    runs without it, so the results are the same."""
     from keras.src.utils import module_utils
 
     lazy_tensorflow = module_utils.tensorflow
-    if "tensorflow" in sys.modules:  # already paid for: seed it too
-        keras.utils.set_random_seed(seed)
+    if "tensorflow" in sys.modules:  # already paid for: let Keras use it
+        yield
         return
     saved, lazy_tensorflow._available = lazy_tensorflow._available, False
     try:
-        keras.utils.set_random_seed(seed)
+        yield
     finally:
         lazy_tensorflow._available = saved
+
+
+def _set_random_seed_without_tensorflow(seed: int) -> None:
+    """``keras.utils.set_random_seed`` (Python, NumPy, Keras's global seed generator,
+    torch) without importing TensorFlow."""
+    import keras
+
+    with tensorflow_left_unimported():
+        keras.utils.set_random_seed(seed)
+
+
+def save_model(model, path) -> None:
+    """``model.save(path)`` (a ``.keras`` file) without importing TensorFlow."""
+    with tensorflow_left_unimported():
+        model.save(path)
 
 
 def _select_backend(backend: str) -> None:
