@@ -488,7 +488,8 @@ def speed_finding(speed: pd.DataFrame | None) -> str:
     total_wall, total_cpu = speed["wall_min"].sum(), speed["cpu_min"].sum()
     parts = [
         f"the {int(speed['jobs'].sum())} benchmarked jobs add up to {num(total_wall)} "
-        f"minutes of job time ({num(total_cpu)} CPU-minutes), a one-core run's least"
+        f"minutes of job time (at least {num(total_cpu)} CPU-minutes as Snakemake samples "
+        "them), a one-core run's least"
     ]
     parts += [
         f"{rule}: {int(r['jobs'])} jobs, {100 * r['wall_min'] / total_wall:.0f}% of the time, "
@@ -580,7 +581,8 @@ HOW_TO_READ = {
     ),
     "speed_table": (
         "Where the study's time goes, per rule: jobs, their summed wall and CPU minutes "
-        "(from Snakemake's benchmark files), and where a job records its work (training "
+        "(from Snakemake's benchmark files; it samples CPU time, which misses up to the last "
+        "30 s of a job, so CPU minutes are a lower bound), and where a job records its work (training "
         "minutes, prediction rate) the median work and start-up seconds per job."
     ),
     "runs_table": "One row per evaluation: a run (or classical estimator) on a test dataset.",

@@ -30,6 +30,8 @@ import pandas as pd
 from sinefreq import io
 
 # Snakemake's benchmark columns we keep: wall seconds, CPU seconds, peak resident MB.
+# Snakemake samples CPU time (every 0.5 s for 15 s, then every 30 s) and loses the last
+# interval, so cpu_s is a lower bound: a 40 s job that used a core throughout can show 15.
 BENCHMARK_COLUMNS = {"s": "wall_s", "cpu_time": "cpu_s", "max_rss": "max_rss_mb"}
 TABLE_COLUMNS = ["rule", "job", "wall_s", "cpu_s", "max_rss_mb"]
 # Timed passes over the test split after the predictions (steps.series_per_second).
