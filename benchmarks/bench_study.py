@@ -12,9 +12,9 @@ Four plain-text tables (the numbers come from ``sinefreq.speed``):
     median work, the median fixed cost (start-up: wall minus work) and the fixed cost's
     share of those jobs' wall time. With ``--before DIR`` (a benchmark tree, or a results
     folder holding ``benchmarks/``), the two trees side by side, with ratios now / before.
-(b) the sum of all job wall times: what a run on one core would take at least. It is
-    computed from the files, not measured: jobs without a benchmark and Snakemake's own
-    scheduling count 0.
+(b) the sum of all job wall times: an estimate of a run on one core. It is computed
+    from the files, not measured: jobs without a benchmark and Snakemake's own scheduling
+    count 0, and jobs that shared the machine may have run slower than one alone would.
 (c) the critical path through the study's DAG: the chain of jobs, each needing the one
     before, with the most wall time; no number of cores finishes sooner. The DAG is the
     default target's with every job planned (``--forceall``), built by Snakemake's Python
@@ -262,12 +262,13 @@ def print_serial_bound(trees: list[tuple[str, object]]) -> None:
         for name, t in trees
     ]
     print_table(
-        "(b) sum of all job wall times = what a one-core run would take at least",
+        "(b) sum of all job wall times = an estimate of a one-core run",
         header,
         rows,
         [
-            "COMPUTED lower bound from the benchmark files, not a measurement: jobs without "
-            "a benchmark and Snakemake's scheduling count 0."
+            "COMPUTED from the benchmark files, not a measurement: jobs without a benchmark "
+            "and Snakemake's scheduling count 0 (less), jobs that ran beside others may have "
+            "run slower than alone (more)."
         ],
     )
 
@@ -304,7 +305,8 @@ def print_critical_path(dag: list[dict], table, source: str, cores: int) -> None
     )
     print(
         f"critical path: {total:.1f} s = {_hms(total)} (COMPUTED: no run on any number of "
-        f"cores is shorter); with {cores} cores at least max(critical path, sum of DAG jobs' "
+        f"cores is shorter, at the jobs' measured speed); with {cores} cores at least "
+        f"max(critical path, sum of DAG jobs' "
         f"wall {_hms(serial)} / {cores}) = {_hms(max(total, serial / cores))} (COMPUTED)"
     )
 

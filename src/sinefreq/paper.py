@@ -489,7 +489,7 @@ def speed_finding(speed: pd.DataFrame | None) -> str:
     parts = [
         f"the {int(speed['jobs'].sum())} benchmarked jobs add up to {num(total_wall)} "
         f"minutes of job time (at least {num(total_cpu)} CPU-minutes as Snakemake samples "
-        "them), a one-core run's least"
+        "them), what one core would take at the jobs' measured speed"
     ]
     parts += [
         f"{rule}: {int(r['jobs'])} jobs, {100 * r['wall_min'] / total_wall:.0f}% of the time, "
