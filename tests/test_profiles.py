@@ -1,5 +1,6 @@
 """Resources live in the rules; the profiles add site settings and overrides only."""
 
+import fnmatch
 import re
 
 import pytest
@@ -7,10 +8,22 @@ import yaml
 
 from .conftest import ROOT, run_snakemake
 
+SMK = [path.read_text() for path in (ROOT / "rules").glob("*.smk")]
 RULE_BLOCKS = {
     m[1]: m[2]
-    for path in (ROOT / "rules").glob("*.smk")
-    for m in re.finditer(r"^rule (\w+):\n((?:(?:    .*)?\n)*)", path.read_text(), re.MULTILINE)
+    for text in SMK
+    for m in re.finditer(r"^rule (\w+):\n((?:(?:    .*)?\n)*)", text, re.MULTILINE)
+}
+# Rules made in a loop (`rule:` with `name: f"evaluate_on_{family}"`), dedented, under their
+# name with a glob for the loop's part: evaluate_on_*.
+RULE_BLOCKS |= {
+    re.sub(r"\{\w+\}", "*", m[1]): re.sub(r"^    ", "", m[2], flags=re.MULTILINE)
+    for text in SMK
+    for m in re.finditer(
+        r"^    rule:\n        name:\n            f\"(\S+)\"\n((?:(?:        .*)?\n)*)",
+        text,
+        re.MULTILINE,
+    )
 }
 
 
@@ -74,7 +87,11 @@ def test_stacked_gpu_profile_keeps_the_rules_resources(tmp_path):
     pytest.importorskip("snakemake_executor_plugin_slurm")
     profiles = ["--profile", str(ROOT / "profiles" / "slurm")]
     profiles += ["--profile", str(ROOT / "profiles" / "slurm-gpu"), "--workflow-profile", "none"]
-    jobs = planned_resources(tmp_path, *profiles)
+    planned = planned_resources(tmp_path, *profiles)
+    jobs = {}
+    for rule, resources in planned.items():
+        block = next((b for b in RULE_BLOCKS if fnmatch.fnmatchcase(rule, b)), rule)
+        jobs.setdefault(block, []).extend(resources)
     assert set(jobs) == {*RULE_BLOCKS, "all"}  # the target rule runs nothing
     for rule in RULE_BLOCKS:
         for job in jobs[rule]:
