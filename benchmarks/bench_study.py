@@ -355,16 +355,10 @@ def benchmark_tree(path: Path) -> tuple[Path, Path | None]:
 
 
 def evaluation_families(configfile: Path) -> dict:
-    """The study's evaluate_on families (each evaluate_on job's datasets), from its config
-    as the workflow sees it: validated with the schema's defaults, SNR lists expanded."""
-    import yaml
-    from snakemake.utils import validate
-
+    """The study's evaluate_on families (each evaluate_on job's datasets), from its config."""
     from sinefreq import config as study
 
-    config = yaml.safe_load(configfile.read_text())
-    validate(config, str(ROOT / "config" / "schema.yaml"))
-    return study.evaluation_families(study.prepare(config))
+    return study.evaluation_families(study.load(configfile, ROOT / "config" / "schema.yaml"))
 
 
 def load_tree(path: Path, families: dict):

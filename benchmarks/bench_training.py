@@ -475,16 +475,6 @@ def child_main(job_path: str) -> None:
 # --------------------------------------------------------------------------------------
 
 
-def load_config() -> dict:
-    """The study config with the schema's defaults filled in, as the workflow sees it."""
-    import yaml
-    from snakemake.utils import validate
-
-    cfg = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
-    validate(cfg, str(ROOT / "config" / "schema.yaml"))
-    return cfg
-
-
 def write_datasets(cfg: dict, setups: list[str], workdir: Path) -> dict[str, str]:
     from sinefreq import steps
 
@@ -647,7 +637,7 @@ def main(argv: list[str] | None = None) -> int:
     from sinefreq import config as study
     from sinefreq import signals
 
-    cfg = load_config()
+    cfg = study.load(ROOT / "config" / "config.yaml", ROOT / "config" / "schema.yaml")
     with tempfile.TemporaryDirectory(prefix="bench_training.") as tmp:
         workdir = Path(tmp)
         paths = write_datasets(cfg, setups + (["A0"] if compare else []), workdir)

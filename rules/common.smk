@@ -100,6 +100,15 @@ def report_text_inputs(wildcards):
 RUN = "{dataset}/{model}/seed{seed}"
 
 
+def run_identity(wildcards):
+    """A run's dataset, model and seed, as the evaluation steps record them."""
+    return {
+        "dataset": wildcards.dataset,
+        "model": wildcards.model,
+        "seed": int(wildcards.seed),
+    }
+
+
 def run_path(name):
     return f"results/runs/{RUN}/{name}"
 

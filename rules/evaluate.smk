@@ -1,15 +1,17 @@
+# A run on its own dataset. Its files are lists of one, as evaluate_on_<family>'s are lists
+# of the family's datasets: the same script and step serve both.
 rule evaluate:
     input:
-        dataset="data/{dataset}.h5",
+        dataset=["data/{dataset}.h5"],
         model=run_path("model.keras"),
         status=run_path("training.json"),
     output:
-        metrics=run_path("metrics.json"),
-        predictions=run_path("predictions.h5"),
+        metrics=[run_path("metrics.json")],
+        predictions=[run_path("predictions.h5")],
     log:
-        "logs/evaluate/{dataset}/{model}/seed{seed}.log",
+        f"logs/evaluate/{RUN}.log",
     benchmark:
-        "results/benchmarks/evaluate/{dataset}/{model}/seed{seed}.tsv"
+        f"results/benchmarks/evaluate/{RUN}.tsv"
     conda:
         ENV
     threads: 1
@@ -17,7 +19,7 @@ rule evaluate:
         mem_mb=2000,
         runtime=15,
     params:
-        run=lambda w: {"dataset": w.dataset, "model": w.model, "seed": int(w.seed)},
+        run=run_identity,
         backend=config["keras_backend"],
         code=step_code("evaluate"),
     script:
@@ -50,7 +52,7 @@ for family, tests in EVALUATION_FAMILIES.items():
             mem_mb=2000,
             runtime=15 * len(tests),
         params:
-            run=lambda w: {"dataset": w.dataset, "model": w.model, "seed": int(w.seed)},
+            run=run_identity,
             backend=config["keras_backend"],
             code=step_code("evaluate"),
         script:

@@ -46,13 +46,9 @@ def root():
 
 def prepared_config(name):
     """A shipped config as the workflow sees it: validated, defaults filled, SNR lists expanded."""
-    from snakemake.utils import validate
-
     from sinefreq import config as study
 
-    cfg = load_yaml(ROOT / "config" / name)
-    validate(cfg, str(ROOT / "config" / "schema.yaml"))
-    return study.prepare(cfg)
+    return study.load(ROOT / "config" / name, ROOT / "config" / "schema.yaml")
 
 
 @pytest.fixture(scope="session")

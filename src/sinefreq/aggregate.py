@@ -146,17 +146,15 @@ def thread_table(experiments: dict, labels: dict, summary: pd.DataFrame) -> pd.D
     return pd.DataFrame(rows)
 
 
-def median_interval(median, low, high, fmt=".3f") -> str:
-    """``median [low, high]``; the median alone where they agree (one seed); n/a if none."""
+def median_interval(row, metric: str, fmt: str = ".3f") -> str:
+    """``median [p05, p95]`` of a summary row's ``metric`` (a row of ``itertuples`` or
+    ``iterrows``); the median alone where they agree (one seed); n/a if none is left."""
+    median, low, high = (getattr(row, f"{metric}_{stat}") for stat in ("median", "p05", "p95"))
     if pd.isna(median):
         return "n/a"
     if low == high:
         return format(median, fmt)
     return f"{median:{fmt}} [{low:{fmt}}, {high:{fmt}}]"
-
-
-def _median_interval(row, metric: str) -> str:
-    return median_interval(*(getattr(row, f"{metric}_{stat}") for stat in ("median", "p05", "p95")))
 
 
 def _failures(row) -> str:
@@ -183,7 +181,7 @@ def thread_markdown(table: pd.DataFrame) -> str:
         thread_mae = "—" if pd.isna(r.thread_mae) else f"{r.thread_mae:.3f}"
         lines.append(
             f"| {r.setup} | {r.dataset} | {r.model} | {r.thread_says} | {thread_mae} | "
-            f"{_median_interval(r, 'train_mae')} | {_median_interval(r, 'test_mae')} | "
+            f"{median_interval(r, 'train_mae')} | {median_interval(r, 'test_mae')} | "
             f"{_failures(r)} |"
         )
     return "\n".join(lines) + "\n"

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import re
+from pathlib import Path
 from typing import NamedTuple
 
 from sinefreq import classical, generator, models, signals, thread
@@ -38,6 +39,18 @@ class Run(NamedTuple):
     @property
     def path(self) -> str:
         return f"{self.dataset}/{self.model}/seed{self.seed}"
+
+
+def load(path, schema_path) -> dict:
+    """A study config file as the workflow sees it: read, validated against the schema
+    (its defaults filled in, as Snakemake's ``validate`` does), then checked and expanded by
+    :func:`prepare`."""
+    import yaml
+    from snakemake.utils import validate
+
+    config = yaml.safe_load(Path(path).read_text())
+    validate(config, str(schema_path))
+    return prepare(config)
 
 
 def prepare(config: dict) -> dict:

@@ -231,10 +231,8 @@ def db(x: float) -> str:
 
 
 def spread(row, metric: str) -> str:
-    """``median [p05, p95]`` of a summary row's metric; the median alone for one seed."""
-    return aggregate.median_interval(
-        *(row[f"{metric}_{stat}"] for stat in ("median", "p05", "p95")), fmt=".3g"
-    )
+    """``median [p05, p95]`` of a summary row's metric, to 3 significant digits."""
+    return aggregate.median_interval(row, metric, fmt=".3g")
 
 
 def db_range(values) -> str:
@@ -581,9 +579,10 @@ HOW_TO_READ = {
     ),
     "speed_table": (
         "Where the study's time goes, per rule: jobs, their summed wall and CPU minutes "
-        "(from Snakemake's benchmark files; it samples CPU time, which misses up to the last "
-        "30 s of a job, so CPU minutes are a lower bound), and where a job records its work (training "
-        "minutes, prediction rate) the median work and start-up seconds per job."
+        "(from Snakemake's benchmark files; it samples CPU time, which misses up to the "
+        "last 30 s of a job, so CPU minutes are a lower bound), and where a job records its "
+        "work (training minutes, prediction rate) the median work and start-up seconds per "
+        "job."
     ),
     "runs_table": "One row per evaluation: a run (or classical estimator) on a test dataset.",
     "summary_table": (

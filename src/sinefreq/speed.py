@@ -10,8 +10,8 @@ Jobs that record their own work let the wall time be split into work and fixed c
 (``startup_s``: interpreter, framework imports, data and model loading, tracing, saving):
 
 - train: ``training.json``'s ``train_minutes``, the ``fit`` alone;
-- evaluate, evaluate_on (each level's), classical: ``metrics.json``'s ``series_per_s`` is the steady
-  one-thread rate; the job predicts both splits, then times the test split
+- evaluate, evaluate_on (each dataset's), classical: ``metrics.json``'s ``series_per_s``
+  is the steady one-thread rate; the job predicts both splits, then times the test split
   ``TIMED_PASSES`` more times, so its work is those series at that rate (the first pass's
   tracing counts as fixed cost).
 """

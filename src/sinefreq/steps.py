@@ -165,12 +165,18 @@ EVALUATION_THREADS = 1
 
 
 def evaluate(
-    dataset_paths: list, model_path, status_path, run: dict, outs: list, backend: str | None = None
+    dataset_paths: list,
+    model_path,
+    status_path,
+    run: dict,
+    metrics_paths: list,
+    predictions_paths: list,
+    backend: str | None = None,
 ) -> None:
     """Predict both splits of each dataset (the run's own, or those it is evaluated on) with
-    a trained model, loaded once; write each dataset's ``metrics`` (JSON, with the
-    one-thread inference rate ``series_per_s``) and ``predictions`` (HDF5) to its ``outs``
-    entry."""
+    a trained model, loaded once; write each dataset's metrics (JSON, with the one-thread
+    inference rate ``series_per_s``) and predictions (HDF5) to the paths at its place in
+    ``metrics_paths`` and ``predictions_paths``."""
     from sinefreq import training
 
     training.configure_runtime(EVALUATION_THREADS, run["seed"], backend)
@@ -183,7 +189,9 @@ def evaluate(
     # Inference only: the training loss (possibly a custom one) is not needed.
     model = keras.saving.load_model(model_path, safe_mode=True, compile=False)
     estimate = lambda x: training.predict(model, x)  # noqa: E731
-    for dataset_path, out in zip(dataset_paths, outs, strict=True):
+    for dataset_path, metrics_path, predictions_path in zip(
+        dataset_paths, metrics_paths, predictions_paths, strict=True
+    ):
         splits, attrs = io.read_dataset(dataset_path)
         predictions = predict_splits(splits, estimate)
         record = {
@@ -195,6 +203,7 @@ def evaluate(
             "train_minutes": status.get("train_minutes"),
             "series_per_s": series_per_second(estimate, splits["test"]["x"]),
         }
+        out = {"metrics": metrics_path, "predictions": predictions_path}
         write_evaluation(predictions, record, attrs, out)
 
 

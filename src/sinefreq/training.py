@@ -140,7 +140,7 @@ COMPILATION_CACHE_MAX_BYTES = 2 * 1024**3
 def compilation_cache_dir() -> Path | None:
     """This machine's folder of the JAX compilation cache; None when switched off."""
     chosen = os.environ.get(COMPILATION_CACHE_VARIABLE)
-    if chosen is not None and chosen.strip().lower() in ("", "0", "off", "false", "no"):
+    if _switched_off(chosen):
         return None
     base = Path(chosen) if chosen else _user_cache() / "sinefreq" / "jax"
     cpu = json.dumps(_cpu(), sort_keys=True).encode()
@@ -168,9 +168,14 @@ def _use_compilation_cache() -> None:
     jax.config.update("jax_compilation_cache_max_size", COMPILATION_CACHE_MAX_BYTES)
 
 
+def _switched_off(value: str | None) -> bool:
+    """Whether an environment variable's value says off (0, false, off, no)."""
+    return value is not None and value.strip().lower() in ("0", "false", "off", "no")
+
+
 def _onednn_on(value: str | None) -> bool:
     """Whether TensorFlow runs oneDNN kernels given TF_ENABLE_ONEDNN_OPTS (unset: on, x86)."""
-    return value is None or value.strip().lower() not in ("0", "false", "off", "no")
+    return not _switched_off(value)
 
 
 # /proc/cpuinfo flags that choose floating-point kernels (oneDNN, XLA and Eigen dispatch).
