@@ -13,7 +13,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from sinefreq import aggregate, thread
+from sinefreq import aggregate, io, thread
 
 # A run fails in any of these ways (the runs table's columns, see sinefreq.aggregate).
 FAILED = list(aggregate.FAILURES.values())
@@ -784,7 +784,7 @@ def read_table(path) -> pd.DataFrame:
     if not path:
         return pd.DataFrame()
     try:
-        return pd.read_csv(path)
+        return io.read_table(path)
     except pd.errors.EmptyDataError:
         return pd.DataFrame()
 

@@ -64,7 +64,7 @@ def read_benchmark(path: str | Path) -> dict:
     """Wall s, CPU s and peak RSS of one benchmark file; the mean where the job was
     repeated (``repeat()``). Snakemake writes ``-`` or ``NA`` for what it could not
     measure (a very short job): those are NaN."""
-    raw = pd.read_csv(path, sep="\t")
+    raw = io.read_table(path, sep="\t")
     values = raw[list(BENCHMARK_COLUMNS)].apply(pd.to_numeric, errors="coerce")
     return {BENCHMARK_COLUMNS[c]: float(values[c].mean()) for c in BENCHMARK_COLUMNS}
 

@@ -9,7 +9,9 @@ from __future__ import annotations
 import contextlib
 import math
 import os
+import signal
 import sys
+import threading
 import traceback
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,11 +27,17 @@ from sinefreq import __version__, io
 @contextlib.contextmanager
 def logged(path: str | os.PathLike) -> Iterator[None]:
     """Send stdout and stderr, including C-level output such as TensorFlow's, to ``path``,
-    and end the log with the traceback if the step fails."""
+    and end the log with the traceback if the step fails.
+
+    SIGTERM (how Snakemake and SLURM cancel a job) ends the step with ``SystemExit(143)``,
+    so that ``finally`` blocks run and no temporary file is left (see
+    :func:`sinefreq.io.atomic_path`); only in the main thread, where handlers can be set."""
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     sys.stdout.flush()
     sys.stderr.flush()
     saved = os.dup(1), os.dup(2)
+    main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _exit_on_sigterm) if main else None
     with open(path, "w") as log:
         os.dup2(log.fileno(), 1)
         os.dup2(log.fileno(), 2)
@@ -39,12 +47,18 @@ def logged(path: str | os.PathLike) -> Iterator[None]:
             traceback.print_exc()
             raise
         finally:
+            if main:
+                signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)
             sys.stdout.flush()
             sys.stderr.flush()
             os.dup2(saved[0], 1)
             os.dup2(saved[1], 2)
             for fd in saved:
                 os.close(fd)
+
+
+def _exit_on_sigterm(signum, frame) -> None:
+    raise SystemExit(128 + signum)  # the shell's exit status for a job ended by SIGTERM
 
 
 def make_dataset(name: str, spec: dict, out_path) -> None:
@@ -340,8 +354,6 @@ def experiment_figures(
     """Predicted-vs-true and learning-curve figures of one experiment. Each predictions
     file names its run (dataset, model, seed); its history is the one in the same run
     directory. ``nyquist`` maps dataset -> Nyquist frequency, ``loss`` model -> loss."""
-    import pandas as pd
-
     from sinefreq import plots
 
     history_in = {Path(path).parent: path for path in history_paths}
@@ -352,7 +364,7 @@ def experiment_figures(
         scatter.setdefault(panel, []).append(
             {"seed": run["seed"], "nyquist": nyquist[run["dataset"]], **predictions["test"]}
         )
-        history = pd.read_csv(history_in[Path(path).parent]).to_dict("list")
+        history = io.read_table(history_in[Path(path).parent]).to_dict("list")
         curves.setdefault(panel, []).append(
             {"seed": run["seed"], "history": history, "loss": loss[run["model"]]}
         )
@@ -378,11 +390,9 @@ def sweep_figure(
     """Error against a swept dataset label: ``labels`` maps each of the experiment's
     datasets to its value; the ``models``' rows, with ``classical`` the classical
     estimators' and the bound, else the thread's points (label -> value) if any."""
-    import pandas as pd
-
     from sinefreq import plots
 
-    summary = pd.read_csv(summary_path)
+    summary = io.read_table(summary_path)
     estimators = summary["model"].isin(models)
     if classical:
         estimators |= summary["estimator"] == "classical"
@@ -419,11 +429,9 @@ def test_bounds(bound_paths: list) -> dict:
 def seed_distribution(runs_csv, experiment: dict, labels: dict, out: dict) -> None:
     """Place the thread's numbers among an experiment's seeds (``thread_points``): write
     ``table`` (CSV) and ``figure``."""
-    import pandas as pd
-
     from sinefreq import paper, plots, thread
 
-    runs = pd.read_csv(runs_csv)
+    runs = io.read_table(runs_csv)
     setup = experiment["thread_points"]
     table = paper.seed_distribution(
         runs, experiment["datasets"], experiment["models"], labels, setup
