@@ -18,9 +18,7 @@ if not workflow.overwrite_configfiles:
 report: "results/report/workflow.rst"
 
 
-validate(config, schema="config/schema.yaml")
-
-
+# Checks the config (its files' keys, its names, the schema, then sinefreq.config.check).
 include: "rules/common.smk"
 include: "rules/data.smk"
 include: "rules/train.smk"

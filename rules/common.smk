@@ -19,6 +19,17 @@ from sinefreq import config as study  # noqa: E402
 from sinefreq import fingerprint, paper, signals, thread  # noqa: E402
 from sinefreq import models as registry  # noqa: E402
 
+# Snakemake's YAML loader keeps the last of two equal keys, so the config files it read
+# are read again by one that refuses them; and a name YAML reads as a number, boolean or
+# null is refused before the schema (whose name pattern only applies to strings).
+try:
+    study.check_files(workflow.configfiles)
+    study.check_before_schema(config)
+except study.ConfigError as err:
+    raise WorkflowError(str(err)) from None
+
+validate(config, schema="../config/schema.yaml")
+
 try:
     study.prepare(config)
 except study.ConfigError as err:

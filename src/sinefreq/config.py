@@ -10,6 +10,8 @@ to hold. Every message names the dotted key, the value given and what is allowed
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import math
 import re
 from pathlib import Path
@@ -18,8 +20,13 @@ from typing import NamedTuple
 from sinefreq import classical, generator, models, signals, thread
 
 # Names of datasets, models, experiments and estimators become file paths and Snakemake
-# wildcards. The schema says the same (propertyNames); a test keeps the two equal.
-NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
+# wildcards. The schema says the same (propertyNames); a test keeps the two equal. Python's
+# `$` also matches before a final newline, so `(?!\n)` refuses one; in ECMA-262 (another
+# JSON-schema validator) it is always true. Match names with :func:`is_name`.
+NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$(?!\n)"
+
+# The config's mappings whose keys are names.
+NAMED_SECTIONS = ("datasets", "models", "experiments", "classical")
 
 # Default ceiling on one dataset's series x samples (float64 each), as in the schema: a
 # typo in `repeats` should stop the plan, not fill the disk.
@@ -41,16 +48,138 @@ class Run(NamedTuple):
         return f"{self.dataset}/{self.model}/seed{self.seed}"
 
 
+def is_name(text) -> bool:
+    """Whether ``text`` is a safe name, the whole string (:data:`NAME_PATTERN`)."""
+    return isinstance(text, str) and re.fullmatch(NAME_PATTERN, text) is not None
+
+
 def load(path, schema_path) -> dict:
-    """A study config file as the workflow sees it: read, validated against the schema
-    (its defaults filled in, as Snakemake's ``validate`` does), then checked and expanded by
-    :func:`prepare`."""
-    import yaml
+    """A study config file as the workflow sees it: read (refusing keys written twice),
+    its names checked, validated against the schema (its defaults filled in, as
+    Snakemake's ``validate`` does), then checked and expanded by :func:`prepare`."""
     from snakemake.utils import validate
 
-    config = yaml.safe_load(Path(path).read_text())
+    config = read(path)
+    check_before_schema(config)
     validate(config, str(schema_path))
     return prepare(config)
+
+
+def read(path):
+    """A YAML (or JSON) config file, read with YAML's safe types; a key written twice in
+    one mapping raises :class:`ConfigError` naming it and both lines."""
+    import yaml
+
+    try:
+        return yaml.load(Path(path).read_text(), Loader=_strict_loader())
+    except _DuplicateKey as dup:
+        raise ConfigError(f"{path}: {dup}") from None
+
+
+def check_files(paths) -> None:
+    """:func:`read` each config file (as Snakemake loaded them, without this check):
+    raise :class:`ConfigError` on a key written twice. A file YAML cannot parse is left to
+    Snakemake's loader, which has reported it already."""
+    import yaml
+
+    for path in paths:
+        with contextlib.suppress(yaml.YAMLError):
+            read(path)
+
+
+class _DuplicateKey(Exception):
+    pass
+
+
+@functools.cache
+def _strict_loader():
+    """A ``yaml.SafeLoader`` that refuses a key written twice in one mapping, with both
+    line numbers. Keys a merge (``<<: *anchor``) brings in and the mapping overrides are
+    not duplicates: only keys literally written twice are."""
+    import yaml
+
+    class StrictLoader(yaml.SafeLoader):
+        def get_single_data(self):
+            node = self.get_single_node()
+            self.paths = {}
+            self._record_paths(node, "")
+            return None if node is None else self.construct_document(node)
+
+        def _record_paths(self, node, path):
+            if id(node) in self.paths or not isinstance(node, yaml.MappingNode | yaml.SequenceNode):
+                return
+            self.paths[id(node)] = path
+            if isinstance(node, yaml.SequenceNode):
+                for i, item in enumerate(node.value):
+                    self._record_paths(item, f"{path}[{i}]")
+                return
+            for key, value in node.value:
+                name = key.value if isinstance(key, yaml.ScalarNode) else "?"
+                self._record_paths(value, f"{path}.{name}" if path else name)
+
+        def construct_mapping(self, node, deep=False):
+            if isinstance(node, yaml.MappingNode):
+                seen = {}
+                for key_node, _ in node.value:
+                    if key_node.tag == "tag:yaml.org,2002:merge":
+                        continue
+                    key = self.construct_object(key_node, deep=True)
+                    line = key_node.start_mark.line + 1
+                    try:
+                        first = seen.get(key)
+                    except TypeError:  # an unhashable key: the base class reports it
+                        continue
+                    if first is not None:
+                        where = self.paths.get(id(node), "")
+                        place = f"in '{where}'" if where else "at the top level"
+                        raise _DuplicateKey(
+                            f"key '{_yaml_text(key)}' appears twice {place}, at lines "
+                            f"{first} and {line}; keep one"
+                        )
+                    seen[key] = line
+            return super().construct_mapping(node, deep=deep)
+
+    return StrictLoader
+
+
+def _yaml_text(value) -> str:
+    """A scalar as YAML writes it (null, true, 1.5, text)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def check_before_schema(config) -> None:
+    """Problems the schema would misreport: a name YAML read as a number, boolean or null
+    (the schema's name pattern applies to strings only)."""
+    problems = _name_key_problems(config)
+    if problems:
+        raise ConfigError("invalid config:\n  - " + "\n  - ".join(problems))
+
+
+_YAML_KINDS = {bool: "boolean", int: "integer", float: "float", type(None): "null"}
+
+
+def _name_key_problems(config) -> list[str]:
+    if not isinstance(config, dict):
+        return []
+    problems = []
+    for section in NAMED_SECTIONS:
+        names = config.get(section)
+        if not isinstance(names, dict):
+            continue
+        for key in names:
+            if isinstance(key, str):
+                continue
+            kind = _YAML_KINDS.get(type(key), type(key).__name__)
+            text = _yaml_text(key)
+            problems.append(
+                f"{section}: the name {text} is read by YAML as a {kind}; quote it "
+                f"('{text}', or as you wrote it) to use it as a name"
+            )
+    return problems
 
 
 def prepare(config: dict) -> dict:
@@ -114,7 +243,7 @@ def _expanded(config: dict) -> tuple[dict, dict]:
 
 def check(config: dict) -> None:
     """Raise :class:`ConfigError` listing every problem found in ``config``."""
-    plain = _plain_value_problems(config)
+    plain = _name_key_problems(config) + _plain_value_problems(config)
     if plain:
         # The other checks assume YAML's plain types; report these alone.
         raise ConfigError("invalid config:\n  - " + "\n  - ".join(plain))
@@ -264,7 +393,7 @@ def _dataset_name_problems(config: dict) -> list[str]:
     and no two datasets may end up with one name."""
     problems, made_by = [], {}
     for key, name, level in _dataset_names(config):
-        if level is not None and not re.match(NAME_PATTERN, name):
+        if level is not None and not is_name(name):
             problems.append(
                 f"{key}: level {level!r} makes the dataset name '{name}', which does not "
                 f"match {NAME_PATTERN}; give the level in plain decimal"
