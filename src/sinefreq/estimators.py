@@ -27,11 +27,28 @@ from typing import Annotated
 
 import numpy as np
 
-from sinefreq.params import Range
+from sinefreq.params import Layers, Range, Units
+
+# Bounds on the custom layers' settings. A saved model's settings come from its file, so
+# each layer checks them when built (from_config calls __init__): a crafted zero-padding
+# factor or step count must stop the load, not hang it or ask for 150 GB. The builders'
+# hyper-parameters declare the same maxima, so the workflow refuses them before any job.
+MAX_PAD = 64  # zero-padding factor of the DFT (the study uses 2 and 4)
+MAX_HALF_WIDTH = 64  # bins either side of the peak (the study uses 3 and 4)
+MAX_STEPS = 100  # unrolled Gauss-Newton steps (the study uses 2 and 4)
+# Values of the frozen DFT matrix, N x 2 (pad N / 2 + 1 + 2 margin): 1e8 is 0.8 GB as
+# float64 (the study's largest, N = 100 and pad 4, holds 81,800; N = 2000 would hold 1.6e7).
+MAX_DFT_VALUES = 100_000_000
 
 # Hyper-parameters declare what they accept (sinefreq.params), as the thread's builders
-# in sinefreq.models do: the workflow refuses a bad value before any job runs.
-Count = Annotated[int, Range(min=1)]
+# in sinefreq.models do: the workflow refuses a bad value before any job runs. Sizes have
+# a ceiling too (sinefreq.params.Units, Layers), against a slip of a few zeros.
+Pad = Annotated[int, Range(min=1, max=MAX_PAD, ceiling="sinefreq.estimators.MAX_PAD")]
+HalfWidth = Annotated[
+    int, Range(min=1, max=MAX_HALF_WIDTH, ceiling="sinefreq.estimators.MAX_HALF_WIDTH")
+]
+Steps = Annotated[int, Range(min=1, max=MAX_STEPS, ceiling="sinefreq.estimators.MAX_STEPS")]
+KernelSize = Annotated[int, Range(min=1, max=1024, ceiling="sinefreq.estimators.conv_resnet")]
 
 LAYER_NAMES = ("SpectralTransform", "PeakWindow", "GaussNewtonRefine")
 
@@ -42,6 +59,40 @@ def dft_grid(n_samples: int, pad: int, margin: int = 0) -> np.ndarray:
     window around any peak in ``[0, pi]`` stays on the grid."""
     half = (pad * n_samples) // 2
     return 2.0 * np.pi * np.arange(-margin, half + 1 + margin) / (pad * n_samples)
+
+
+def dft_values(n_samples: int, pad: int, margin: int = 0) -> int:
+    """Values of :class:`SpectralTransform`'s frozen matrix for series of ``n_samples``."""
+    return n_samples * 2 * ((pad * n_samples) // 2 + 1 + 2 * margin)
+
+
+def check_setting(layer: str, setting: str, value, low: int, high: int) -> int:
+    """``value`` if it is an integer in ``[low, high]``, else a ValueError that names the
+    layer, the setting, the value and the range."""
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise ValueError(
+            f"{layer}: {setting} {value!r} is not allowed; give an integer from {low} to {high}"
+        )
+    return value
+
+
+def check_choice(layer: str, setting: str, value, choices: tuple):
+    if not any(type(value) is type(c) and value == c for c in choices):
+        allowed = ", ".join(map(repr, choices))
+        raise ValueError(f"{layer}: {setting} {value!r} is not allowed; give one of {allowed}")
+    return value
+
+
+def check_dft_size(n_samples: int, pad: int, margin: int) -> None:
+    """Refuse a DFT matrix above :data:`MAX_DFT_VALUES` before allocating it."""
+    values = dft_values(n_samples, pad, margin)
+    if values > MAX_DFT_VALUES:
+        raise ValueError(
+            f"SpectralTransform: series of {n_samples:,} samples at pad {pad} need a DFT matrix "
+            f"of {values:.3g} values ({values * 8 / 1e9:.3g} GB as float64), above the ceiling "
+            f"{MAX_DFT_VALUES:.3g} (sinefreq.estimators.MAX_DFT_VALUES); use a lower pad or "
+            "shorter series"
+        )
 
 
 def cycles_per_bin(n_samples: int, pad: int) -> float:
@@ -65,13 +116,17 @@ def _layers() -> types.SimpleNamespace:
         """
 
         def __init__(self, pad=4, margin=0, output="complex", normalize=False, **kwargs):
+            name = "SpectralTransform"
+            check_setting(name, "pad", pad, 1, MAX_PAD)
+            check_setting(name, "margin", margin, 0, MAX_HALF_WIDTH)
+            check_choice(name, "output", output, ("complex", "magnitude"))
+            check_choice(name, "normalize", normalize, (False, True))
             super().__init__(**kwargs)
-            if output not in ("complex", "magnitude"):
-                raise ValueError(f"output must be 'complex' or 'magnitude', got {output!r}")
             self.pad, self.margin, self.kind, self.normalize = pad, margin, output, normalize
 
         def build(self, input_shape):
             n = int(input_shape[-1])
+            check_dft_size(n, self.pad, self.margin)
             m = np.arange(n) - (n - 1) / 2.0
             phase = np.outer(m, dft_grid(n, self.pad, self.margin))
             self.bins = phase.shape[1]
@@ -115,9 +170,9 @@ def _layers() -> types.SimpleNamespace:
         """
 
         def __init__(self, half_width=3, margin=3, **kwargs):
+            check_setting("PeakWindow", "half_width", half_width, 0, MAX_HALF_WIDTH)
+            check_setting("PeakWindow", "margin", margin, half_width, MAX_HALF_WIDTH)
             super().__init__(**kwargs)
-            if margin < half_width:
-                raise ValueError(f"margin {margin} must be >= half_width {half_width}")
             self.half_width, self.margin = half_width, margin
 
         def call(self, spec):
@@ -164,6 +219,10 @@ def _layers() -> types.SimpleNamespace:
         """
 
         def __init__(self, steps=3, float64=False, refine_in_training=False, **kwargs):
+            name = "GaussNewtonRefine"
+            check_setting(name, "steps", steps, 0, MAX_STEPS)
+            check_choice(name, "float64", float64, (False, True))
+            check_choice(name, "refine_in_training", refine_in_training, (False, True))
             super().__init__(**kwargs)
             self.steps, self.float64 = steps, float64
             self.refine_in_training = refine_in_training
@@ -238,10 +297,10 @@ def _to_cycles(n_samples: int):
 
 def conv_resnet(
     n_samples: int,
-    filters: Count = 32,
-    blocks: Annotated[int, Range(min=0)] = 4,
-    kernel_size: Count = 7,
-    dense_units: Count = 64,
+    filters: Units = 32,
+    blocks: Layers = 4,
+    kernel_size: KernelSize = 7,
+    dense_units: Units = 64,
 ):
     """(a) A 1-D residual conv net on the raw samples, pooled to one estimate."""
     from keras import Input, Model, layers
@@ -259,7 +318,7 @@ def conv_resnet(
     return Model(inputs, _to_cycles(n_samples)(layers.Dense(1)(h)), name="conv_resnet")
 
 
-def spectral_cnn(n_samples: int, pad: Count = 2, filters: Count = 16, dense_units: Count = 128):
+def spectral_cnn(n_samples: int, pad: Pad = 2, filters: Units = 16, dense_units: Units = 128):
     """(b) The fixed spectral front end (normalised zero-padded DFT magnitude), then a
     small conv net over the bins and a dense head."""
     from keras import Input, Model, layers
@@ -305,10 +364,10 @@ def _coarse_to_fine(inputs, n_samples, pad, half_width, hidden_units, hidden_lay
 
 def coarse_to_fine(
     n_samples: int,
-    pad: Count = 4,
-    half_width: Count = 3,
-    hidden_units: Count = 128,
-    hidden_layers: Annotated[int, Range(min=0)] = 3,
+    pad: Pad = 4,
+    half_width: HalfWidth = 3,
+    hidden_units: Units = 128,
+    hidden_layers: Layers = 3,
     hedge: bool = False,
 ):
     """(c) Coarse-to-fine: the padded periodogram's peak bin, refined by an MLP that
@@ -322,12 +381,12 @@ def coarse_to_fine(
 
 def hybrid_gn(
     n_samples: int,
-    steps: Count = 4,
+    steps: Steps = 4,
     float64: bool = False,
-    pad: Count = 4,
-    half_width: Count = 3,
-    hidden_units: Count = 128,
-    hidden_layers: Annotated[int, Range(min=0)] = 3,
+    pad: Pad = 4,
+    half_width: HalfWidth = 3,
+    hidden_units: Units = 128,
+    hidden_layers: Layers = 3,
     hedge: bool = False,
     refine_in_training: bool = False,
 ):

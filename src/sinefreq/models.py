@@ -20,7 +20,7 @@ from collections.abc import Callable
 from typing import Annotated
 
 from sinefreq import estimators, keras2, params
-from sinefreq.params import OneOf, Range
+from sinefreq.params import OneOf, Range, Units
 
 # Keras 3's activation names, known without importing Keras (which loads a backend): all
 # of keras.activations but 'threshold', which needs arguments. A test keeps it in step.
@@ -44,7 +44,7 @@ def architecture(builder: Callable) -> Callable:
 @architecture
 def q_dense(
     n_samples: int,
-    hidden_units: Annotated[int, Range(min=1)] = 100,
+    hidden_units: Units = 100,
     output_activation: Annotated[str, OneOf(KERAS_ACTIVATIONS)] = "relu",
 ):
     """The question's dense net: Input(N) -> Dense(100, linear) -> Dense(1, relu)."""
@@ -58,7 +58,7 @@ def q_dense(
 @architecture
 def q_lstm(
     n_samples: int,
-    lstm_units: Annotated[int, Range(min=1)] = 100,
+    lstm_units: Units = 100,
     output_activation: Annotated[str, OneOf(KERAS_ACTIVATIONS)] = "relu",
 ):
     """The question's LSTM: Input((N, 1)) -> LSTM(100) -> Dense(1, relu)."""
@@ -72,8 +72,8 @@ def q_lstm(
 @architecture
 def a0_lstm(
     n_samples: int,
-    lstm_units: Annotated[int, Range(min=1)] = 100,
-    dense_units: Annotated[int, Range(min=1)] = 100,
+    lstm_units: Units = 100,
+    dense_units: Units = 100,
     dropout: Annotated[float, Range(min=0, max=1, max_exclusive=True)] = 0.1,
     output_activation: Annotated[str, OneOf(KERAS_ACTIVATIONS)] = "relu",
     recurrent_activation: Annotated[
@@ -97,8 +97,8 @@ def a0_lstm(
 @architecture
 def a2_lstm(
     n_samples: int,
-    lstm_units: Annotated[int, Range(min=1)] = 10,
-    dense_units: Annotated[int, Range(min=1)] = 100,
+    lstm_units: Units = 10,
+    dense_units: Units = 100,
 ):
     """Answer 2 (tflearn, ported): LSTM(10) -> Dense(100, relu) -> Dense(1, linear)."""
     from keras import Input, Model, layers
@@ -111,8 +111,10 @@ def a2_lstm(
 @architecture
 def a2_dnn(
     n_samples: int,
-    hidden_units: Annotated[int, Range(min=1)] = 100,
-    hidden_layers: Annotated[int, Range(min=1)] = 2,
+    hidden_units: Units = 100,
+    hidden_layers: Annotated[
+        int, Range(min=1, max=params.MAX_LAYERS, ceiling="sinefreq.params.MAX_LAYERS")
+    ] = 2,
     activation: Annotated[str, OneOf(KERAS_ACTIVATIONS)] = "linear",
 ):
     """Answer 2's dense alternative: Dense(100) -> Dense(100) -> Dense(1), all linear

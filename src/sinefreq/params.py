@@ -28,6 +28,9 @@ class Range:
     max: float | None = None
     min_exclusive: bool = False
     max_exclusive: bool = False
+    # Where ``max`` is defined, when it is a ceiling against slips rather than a limit of
+    # meaning: messages say where to raise it.
+    ceiling: str | None = None
 
     def allows(self, value) -> bool:
         # Written as "not outside" would let NaN through; "inside" refuses it.
@@ -42,6 +45,15 @@ class Range:
         if self.max is not None:
             sides.append(f"{'<' if self.max_exclusive else '<='} {self.max:g}")
         return " and ".join(sides)
+
+
+# Ceilings on the sizes builders take, against a slip of a few zeros that would build a
+# model no machine holds (Dense(10**6) after Dense(10**6) is 8 TB of float64 weights).
+# The study uses at most 256 units and 4 layers.
+MAX_UNITS = 4096
+MAX_LAYERS = 64
+Units = Annotated[int, Range(min=1, max=MAX_UNITS, ceiling="sinefreq.params.MAX_UNITS")]
+Layers = Annotated[int, Range(min=0, max=MAX_LAYERS, ceiling="sinefreq.params.MAX_LAYERS")]
 
 
 @dataclass(frozen=True)
@@ -156,9 +168,29 @@ def problems(func: Callable, given: dict, key: str, owner: str, noun: str = "opt
         elif not allows(declared[name][0], value):
             found.append(
                 f"{key}.{name}: {value!r} is not allowed; {owner} takes "
-                f"{describe(declared[name][0])}{_yaml_hint(value)}"
+                f"{describe(declared[name][0])}{_yaml_hint(value)}{_ceiling_hint(declared[name][0], value)}"
             )
     return found
+
+
+def ceilings(hint) -> list[Range]:
+    """The :class:`Range` constraints of ``hint`` that are ceilings (``ceiling`` set)."""
+    if typing.get_origin(hint) is not Annotated:
+        return []
+    return [c for c in hint.__metadata__ if isinstance(c, Range) and c.ceiling]
+
+
+def _ceiling_hint(hint, value) -> str:
+    """Above a ceiling: say what it is for and where to raise it."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return ""
+    for limit in ceilings(hint):
+        if value > limit.max:
+            return (
+                f"; {limit.max:g} is a ceiling against a slip that would exhaust memory or "
+                f"time: raise {limit.ceiling} to go higher"
+            )
+    return ""
 
 
 def _yaml_hint(value) -> str:
