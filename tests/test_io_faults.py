@@ -193,7 +193,6 @@ def test_outputs_are_flushed_then_renamed_then_the_directory_flushed(tmp_path, m
     assert parts(tmp_path) == []
 
 
-@pytest.mark.slow  # Keras's import
 def test_a_keras_model_saves_through_atomic_path(tmp_path):
     """Keras wants its suffix on the temporary name."""
     keras = pytest.importorskip("keras")
