@@ -4,7 +4,7 @@ bound in noise, robustness at the edges, and input validation."""
 import numpy as np
 import pytest
 
-from sinefreq.classical import ESTIMATORS, estimate, fft_interp, nls
+from sinefreq.classical import ESTIMATORS, NoToneError, estimate, fft_interp, nls
 from sinefreq.crlb import crlb_mean_rmse, db_above_bound
 
 
@@ -86,9 +86,7 @@ def test_edges_and_degenerate_series_stay_in_band(method):
     nyquist = (n - 1) / 2
     x = np.vstack(
         [
-            tones([0.0, 0.05, 0.3, nyquist - 0.3, nyquist - 0.01, nyquist], n, phase=0.8),
-            np.zeros((1, n)),
-            np.full((1, n), 3.0),
+            tones([0.05, 0.3, nyquist - 0.3, nyquist - 0.01, nyquist], n, phase=0.8),
             rng.standard_normal((4, n)),
             np.tile([1.0, -1.0], n // 2)[None, :],
         ]
@@ -98,6 +96,29 @@ def test_edges_and_degenerate_series_stay_in_band(method):
     assert np.all(np.isfinite(est))
     assert np.all((est >= 0.0) & (est <= nyquist))
     assert est[-1] == pytest.approx(nyquist, abs=1e-6)  # alternating series
+
+
+@pytest.mark.parametrize("method", sorted(ESTIMATORS))
+def test_series_without_a_tone_are_refused_by_row(method):
+    """A constant row (a tone at 0 with a phase, zeros, a constant, a constant to within
+    rounding) has no frequency: the estimators name its row rather than answer."""
+    n = 64
+    constant_to_rounding = np.full(n, 1e6)
+    constant_to_rounding[::7] = np.nextafter(1e6, 2e6)
+    x = np.vstack(
+        [
+            tones([5.2], n, phase=0.3),
+            tones([0.0], n, phase=0.8),
+            np.zeros((1, n)),
+            tones([9.7], n, phase=0.1),
+            np.full((1, n), -3.0),
+            constant_to_rounding[None, :],
+        ]
+    )
+    with pytest.raises(NoToneError, match=r"series \(rows\) 1, 2, 4, 5 carry no tone") as err:
+        estimate(method, x)
+    np.testing.assert_array_equal(err.value.rows, [1, 2, 4, 5])
+    assert estimate(method, x[[0, 3]]) == pytest.approx([5.2, 9.7], abs=1e-3)
 
 
 def test_one_dimensional_input_is_one_series():

@@ -121,7 +121,7 @@ def test_missing_files_and_formats(tmp_path, capsys):
     (tmp_path / "s.txt").write_text("1,2,3")
     code, _, err = run(capsys, tmp_path / "s.txt")
     assert code == 2 and "unknown format '.txt'" in err
-    (tmp_path / "s.csv").write_text("1,2,x\n")
+    (tmp_path / "s.csv").write_text("1,2,3,x\n")
     code, _, err = run(capsys, tmp_path / "s.csv")
     assert code == 2 and "not a numeric CSV" in err
     np.save(tmp_path / "s.npy", np.zeros((1, 64)))

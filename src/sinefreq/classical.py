@@ -33,8 +33,37 @@ MIN_SAMPLES = 4
 _TAYLOR_LIMIT = 1e-3
 
 
+# A row whose values vary by no more than this many units in the last place of its largest
+# value is constant to within rounding: it carries no tone, and any frequency would be noise.
+_NO_TONE_ULPS = 64
+
+
+class NoToneError(ValueError):
+    """Some series carry no tone (constant to within rounding); ``rows`` are their indices."""
+
+    def __init__(self, rows: np.ndarray):
+        self.rows = np.asarray(rows)
+        super().__init__(
+            f"series (rows) {format_rows(self.rows)} carry no tone: each is constant to "
+            "within rounding, so it has no frequency to estimate"
+        )
+
+
+def format_rows(rows, shown: int = 5) -> str:
+    """``0, 3, 7`` or ``0, 3, 7, 9, 12 ... (40 rows)``: row numbers for a message."""
+    rows = np.asarray(rows)
+    text = ", ".join(str(int(r)) for r in rows[:shown])
+    return text + (f" ... ({rows.size} rows)" if rows.size > shown else "")
+
+
 def _as_batch(x) -> np.ndarray:
-    """Validate ``x`` and return it as a float64 array of shape ``(batch, N)``."""
+    """Validate ``x`` and return it as a float64 array of shape ``(batch, N)``, each row
+    scaled by a power of two to a largest magnitude in [0.5, 1).
+
+    The scaling is exact, so the estimate of ``c * x`` is that of ``x`` for any power of
+    two ``c``, and to rounding for any other ``c``; without it, sums of squares overflow
+    near the largest float64 and lose every digit among subnormal values.
+    """
     arr = np.asarray(x)
     if np.iscomplexobj(arr):
         raise ValueError("x must be real-valued series, got a complex array")
@@ -48,13 +77,34 @@ def _as_batch(x) -> np.ndarray:
         raise ValueError(
             f"each series needs at least {MIN_SAMPLES} samples, got N = {arr.shape[1]}"
         )
-    try:
-        arr = arr.astype(np.float64, copy=False)
-    except (TypeError, ValueError) as err:
-        raise ValueError(f"x must be numeric, got dtype {arr.dtype}") from err
+    if arr.dtype.kind not in "biuf":
+        raise ValueError(f"x must be numeric, got dtype {arr.dtype}")
+    arr = arr.astype(np.float64, copy=False)
     if not np.isfinite(arr).all():
         raise ValueError("x must contain only finite values (found NaN or inf)")
-    return arr
+    scaled = _scaled_rows(arr)
+    flat = _flat_rows(scaled)
+    if flat.size:
+        raise NoToneError(flat)
+    return scaled
+
+
+def _scaled_rows(arr: np.ndarray) -> np.ndarray:
+    """Each row times the power of two that brings its largest magnitude into [0.5, 1)."""
+    _, exponent = np.frexp(np.abs(arr).max(axis=1))
+    return np.ldexp(arr, -exponent[:, None])
+
+
+def _flat_rows(scaled: np.ndarray) -> np.ndarray:
+    """Rows of :func:`_scaled_rows` output (where a unit in the last place of the largest
+    magnitude is 2**-53) that vary by no more than rounding."""
+    spread = scaled.max(axis=1) - scaled.min(axis=1)
+    return np.flatnonzero(spread <= _NO_TONE_ULPS * 2.0**-53)
+
+
+def rows_without_tone(x: np.ndarray) -> np.ndarray:
+    """Indices of the rows of finite ``x`` (batch, N) that are constant to within rounding."""
+    return _flat_rows(_scaled_rows(x))
 
 
 def _check_pad(pad: int) -> int:

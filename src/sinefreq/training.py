@@ -274,12 +274,12 @@ def with_output_scaling(model, scale: float, offset: float):
 
 def as_model_input(model, x: np.ndarray) -> np.ndarray:
     """Reshape series ``(batch, N)`` to what the model takes: ``(batch, N)`` or ``(batch, N, 1)``."""
-    expected = tuple(model.inputs[0].shape[1:])
-    if x.ndim != 2 or x.shape[1] != expected[0]:
+    length, *channels = model.inputs[0].shape[1:]
+    if x.ndim != 2 or length not in (None, x.shape[1]):  # None: the model takes any length
         raise ValueError(
-            f"model expects series of {expected[0]} samples, got an array of shape {x.shape}"
+            f"model expects series of {length} samples, got an array of shape {x.shape}"
         )
-    return x.reshape((len(x), *expected)).astype("float32")
+    return x.reshape((*x.shape, *channels)).astype("float32")
 
 
 def fit(model, train: dict, test: dict, settings: dict) -> tuple[object, dict[str, list], bool]:
