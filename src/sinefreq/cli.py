@@ -214,9 +214,7 @@ class OneLineParser(argparse.ArgumentParser):
 
 def parser() -> argparse.ArgumentParser:
     main_parser = OneLineParser(prog="sinefreq", description=__doc__.split("\n\n")[0])
-    commands = main_parser.add_subparsers(
-        dest="command", required=True, parser_class=OneLineParser
-    )
+    commands = main_parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
     est = commands.add_parser("estimate", help="estimate the frequency of each series in a file")
     est.add_argument("source", help=".npy or .csv (one series a row) or a sinefreq .h5 dataset")
     how = est.add_mutually_exclusive_group()
