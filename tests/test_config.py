@@ -269,12 +269,14 @@ def test_schema_and_checker_agree_on_names_and_the_size_ceiling(schema_path):
     for section in ("datasets", "models", "experiments", "classical"):
         assert schema["properties"][section]["propertyNames"] == {"$ref": "#/$defs/name"}
     assert schema["properties"]["max_dataset_values"]["default"] == study.MAX_DATASET_VALUES
+    for name, default in study.CEILINGS.items():
+        assert schema["properties"][name]["default"] == default, name
 
 
 def test_generated_snr_names_are_valid_names(default_config):
     names = [n for n in default_config["datasets"] if "_snr" in n]
     assert "noise_snr-10dB" in names
-    assert all(re.match(study.NAME_PATTERN, n) for n in names)
+    assert all(study.is_name(n) for n in names)
 
 
 @pytest.mark.parametrize(
@@ -302,3 +304,16 @@ def test_every_estimator_option_declares_what_it_accepts(method):
     for option, (hint, default) in declared.items():
         assert params.supported(hint), f"{method}.{option}: {hint} is not checkable"
         assert params.allows(hint, default), f"{method}.{option}: default {default!r}"
+
+
+def test_load_refuses_a_key_written_twice(tmp_path, schema_path):
+    """A dataset pasted again at the end of the datasets (before classical:)."""
+    lines = (ROOT / "config" / "config.yaml").read_text().splitlines(keepends=True)
+    first = next(i for i, line in enumerate(lines, 1) if line.startswith("  a0_maxf10:"))
+    at = next(i for i, line in enumerate(lines) if line.startswith("classical:"))
+    lines.insert(at, "  a0_maxf10: {n_samples: 4, seed: 0}\n")
+    path = tmp_path / "x.yaml"
+    path.write_text("".join(lines))
+    message = rf"x.yaml: key 'a0_maxf10' appears twice in 'datasets', at lines {first} and {at + 1}"
+    with pytest.raises(study.ConfigError, match=message):
+        study.load(path, schema_path)

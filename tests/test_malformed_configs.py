@@ -18,10 +18,11 @@ from .conftest import ROOT
 from .test_config import DELETE, TEST_CONFIG, set_at
 
 
-def dry_run(cfg: dict, workdir) -> str:
-    """Plan ``cfg`` as ``snakemake -n`` does; return the error text, or "" if it plans."""
+def dry_run(cfg: dict | str, workdir) -> str:
+    """Plan ``cfg`` (a config, or a config file's text) as ``snakemake -n`` does; return
+    the error text, or "" if it plans."""
     configfile = workdir / "config.yaml"
-    configfile.write_text(yaml.safe_dump(cfg, sort_keys=False))
+    configfile.write_text(cfg if isinstance(cfg, str) else yaml.safe_dump(cfg, sort_keys=False))
     try:
         with SnakemakeApi(OutputSettings()) as api:
             workflow = api.workflow(
@@ -73,6 +74,13 @@ CASES = [
     ("model-dotdot", renamed("models", "tiny_lstm", "../lstm"), "models", r"'../lstm' does not match"),
     ("experiment-space", renamed("experiments", "sweep", "sweep 2"), "experiments", r"'sweep 2' does not match"),
     ("estimator-slash", setting("classical", {"nls/x": {}}), "classical", r"'nls/x' does not match"),
+    ("dataset-trailing-newline", renamed("datasets", "tiny_a0_f5", "tiny_a0\n"), "datasets", r"'tiny_a0\\n' does not match"),
+    ("model-trailing-newline", renamed("models", "tiny_dnn", "tiny_dnn\n"), "models", r"'tiny_dnn\\n' does not match"),
+    # Names YAML reads as numbers, booleans or null (the schema's pattern skips non-strings).
+    ("dataset-float-name", renamed("datasets", "tiny_a0_f5", 1.5), "datasets", r"datasets: the name 1.5 is read by YAML as a float; quote it \('1.5', or as you wrote it\) to use it as a name"),
+    ("model-bool-name", renamed("models", "tiny_dnn", True), "models", r"models: the name true is read by YAML as a boolean; quote it"),
+    ("experiment-null-name", renamed("experiments", "diverging", None), "experiments", r"experiments: the name null is read by YAML as null; quote it"),
+    ("estimator-int-name", setting("classical", {1: {}}), "classical", r"classical: the name 1 is read by YAML as an integer; quote it"),
     ("snr-level-name", setting(f"{NOISE}.snr_db", [0, 1.0e20]), f"{NOISE}.snr_db[1]", r"level 1e\+20 makes the dataset name 'tiny_noise_snr1e\+20dB', which does not match"),
     ("snr-level-clash", setting("datasets.tiny_noise_snr0dB", TEST_CONFIG["datasets"]["tiny_a0_f5"]), "datasets.tiny_noise_snr0dB", r"the dataset name 'tiny_noise_snr0dB' is also made by datasets.tiny_noise.snr_db\[0\]"),
     # Hyper-parameters, against the builders' annotated signatures.
@@ -126,6 +134,18 @@ CASES = [
     ("linspace-count-huge", setting(f"{NOISE}.partition.frequencies", {"linspace": [1, 15, 10**8]}), NOISE, r"100,000,000 series .* above max_dataset_values"),
     ("ceiling-lowered", setting("max_dataset_values", 100), A0, r"32 series \(train 16, test 16\) x 32 samples = 1.02e\+03 values, .* above max_dataset_values 100"),
     ("ceiling-zero", setting("max_dataset_values", 0), "max_dataset_values", r"0 is less than or equal to the minimum of 0"),
+    ("val-size-huge", setting("models.tiny_estimator.val_size", 10**9), "models.tiny_estimator.val_size", r"1,000,000,000 validation series x 32 samples = 3.2e\+10 values, 256 GB as float64, above max_dataset_values 2e\+08 \(1.6 GB\); lower val_size, or raise max_dataset_values at the top of the config"),
+    ("batch-size-huge", setting("models.tiny_estimator.batch_size", 10**9), "models.tiny_estimator.batch_size", r"1,000,000,000 series x 32 samples per batch = 3.2e\+10 values, 256 GB as float64, above max_batch_values 1e\+07 \(0.08 GB\); lower batch_size, or raise max_batch_values"),
+    ("batches-per-epoch-huge", setting("models.tiny_hybrid.batches_per_epoch", 10**9), "models.tiny_hybrid.epochs", r"2 epochs x 1,000,000,000 batches x 16 series x 32 samples = 1.02e\+12 values, .* above max_training_values 1e\+12 .*; lower epochs, batches_per_epoch or batch_size, or raise max_training_values"),
+    ("epochs-huge", setting("models.tiny_lstm.epochs", 10**9), "models.tiny_lstm.epochs", r"1,000,000,000 epochs x 1 batches per epoch \(18 series of tiny_a0_f10 in batches of 32\) = 1e\+09 training steps, above max_training_steps 1e\+07; lower epochs or raise batch_size, or raise max_training_steps"),
+    ("units-huge", setting(f"{LSTM}.lstm_units", 10**6), f"{LSTM}.lstm_units", r"1000000 is not allowed; architecture 'a0_lstm' takes an integer >= 1 and <= 4096; 4096 is a ceiling against a slip that would exhaust memory or time: raise sinefreq.params.MAX_UNITS to go higher"),
+    ("layers-huge", setting(f"{DNN}.hidden_layers", 10**4), f"{DNN}.hidden_layers", r"10000 is not allowed; .* <= 64; 64 is a ceiling .* raise sinefreq.params.MAX_LAYERS"),
+    ("gauss-newton-steps-huge", setting("models.tiny_hybrid.hyperparameters.steps", 10**9), "models.tiny_hybrid.hyperparameters.steps", r"1000000000 is not allowed; architecture 'hybrid_gn' takes an integer >= 1 and <= 100; .* raise sinefreq.estimators.MAX_STEPS"),
+    ("dft-pad-huge", setting("models.tiny_estimator.hyperparameters.pad", 10**7), "models.tiny_estimator.hyperparameters.pad", r"10000000 is not allowed; .* <= 64; .* raise sinefreq.estimators.MAX_PAD"),
+    ("dft-series-long", setting("datasets.tiny_a0_f8.n_samples", 10**5), "models.tiny_hybrid.hyperparameters.pad", r"SpectralTransform: series of 100,000 samples at pad 4 need a DFT matrix of 4e\+10 values \(320 GB as float64\), above the ceiling 1e\+08"),
+    ("nls-pad-huge", setting("classical", {"nls": {"pad": 10**8}}), "classical.nls.pad", r"16 series \(tiny_a0_f5\) x pad 100,000,000 x 32 samples of spectra = 5.12e\+10 values, 410 GB as float64, above max_dataset_values 2e\+08 \(1.6 GB\); lower pad, or raise max_dataset_values"),
+    ("fft-iterations-huge", setting("classical", {"fft_interp": {"n_iter": 10**12}}), "classical.fft_interp.n_iter", r"1,000,000,000,000 iterations x 16 series \(tiny_a0_f5\) x 32 samples = 5.12e\+14 values, .* above max_training_values 1e\+12"),
+    ("training-ceiling-lowered", setting("max_training_values", 1000), "models.tiny_lstm.epochs", r"above max_training_values 1e\+03"),
     # Training settings and experiments.
     ("epochs-zero", setting("models.tiny_lstm.epochs", 0), "models.tiny_lstm.epochs", r"0 is less than the minimum of 1"),
     ("repeats-zero", setting(f"{A0}.train.repeats", 0), f"{A0}.train.repeats", r"0 is less than the minimum of 1"),
@@ -179,6 +199,19 @@ VALID = [
     ("int-for-float", setting(f"{LSTM}.dropout", 0)),
     ("point-range", setting(f"{A0}.time_offset", [0.5, 0.5])),
     ("estimator-options", setting("classical", {"fft_interp": {"pad": 8}, "nls": {"tol": 1}})),
+    # A quoted number is a name like any other.
+    ("quoted-number-name", renamed("datasets", "tiny_a0_f5", "1.5")),
+    # A ceiling may be raised.
+    (
+        "batch-ceiling-raised",
+        lambda cfg: cfg.update(
+            max_batch_values=1e11,
+            models={
+                **cfg["models"],
+                "tiny_estimator": {**cfg["models"]["tiny_estimator"], "batch_size": 10**9},
+            },
+        ),
+    ),
 ]
 
 
@@ -188,3 +221,45 @@ def test_dry_run_plans_valid_variants(change, tmp_path):
     cfg = copy.deepcopy(TEST_CONFIG)
     change(cfg)
     assert dry_run(cfg, tmp_path) == ""
+
+
+CONFIG_TEXT = (ROOT / "config" / "test.yaml").read_text()
+LINES = CONFIG_TEXT.splitlines(keepends=True)
+
+
+def _line_of(text: str) -> int:
+    """The 1-based line of the config that starts with ``text``."""
+    return next(i for i, line in enumerate(LINES, 1) if line.startswith(text))
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        # a dataset block pasted twice
+        (
+            lambda text: text.replace(
+                "  tiny_noise:\n", "  tiny_a0_f8: {<<: *tiny}\n  tiny_noise:\n"
+            ),
+            rf"config.yaml: key 'tiny_a0_f8' appears twice in 'datasets', at lines "
+            rf"{_line_of('  tiny_a0_f8:')} and {_line_of('  tiny_noise:')}; keep one",
+        ),
+        # a key written twice in one model
+        (
+            lambda text: text.replace("    epochs: 2\n", "    epochs: 2\n    epochs: 3\n", 1),
+            rf"key 'epochs' appears twice in 'models.tiny_lstm', at lines "
+            rf"{_line_of('    epochs: 2')} and {_line_of('    epochs: 2') + 1}",
+        ),
+    ],
+    ids=["dataset-pasted-twice", "model-key-twice"],
+)
+def test_dry_run_refuses_a_key_written_twice(edit, message, tmp_path):
+    text = edit(CONFIG_TEXT)
+    assert text != CONFIG_TEXT
+    error = dry_run(text, tmp_path)
+    assert re.search(message, error), error
+
+
+def test_merged_keys_overridden_are_not_duplicates(tmp_path):
+    """config/test.yaml overrides keys that `<<: *tiny` brings in: that plans."""
+    assert "<<: *tiny" in CONFIG_TEXT
+    assert dry_run(CONFIG_TEXT, tmp_path) == ""

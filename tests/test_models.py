@@ -61,7 +61,7 @@ def test_bad_hyperparameter_values_are_named_with_what_is_allowed():
     assert str(err.value) == (
         "hyperparameters.dropout: 1.5 is not allowed; architecture 'a0_lstm' takes a finite "
         "number >= 0 and < 1; hyperparameters.lstm_units: True is not allowed; architecture "
-        "'a0_lstm' takes an integer >= 1"
+        "'a0_lstm' takes an integer >= 1 and <= 4096"
     )
 
 

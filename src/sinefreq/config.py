@@ -17,7 +17,7 @@ import re
 from pathlib import Path
 from typing import NamedTuple
 
-from sinefreq import classical, generator, models, signals, thread
+from sinefreq import classical, estimators, generator, models, params, signals, thread
 
 # Names of datasets, models, experiments and estimators become file paths and Snakemake
 # wildcards. The schema says the same (propertyNames); a test keeps the two equal. Python's
@@ -32,6 +32,23 @@ NAMED_SECTIONS = ("datasets", "models", "experiments", "classical")
 # typo in `repeats` should stop the plan, not fill the disk.
 MAX_DATASET_VALUES = 2e8
 BYTES_PER_VALUE = 8
+
+# Every ceiling on what a setting allocates or costs, with its default: each is a top-level
+# config key (the schema declares the same defaults; a test keeps them equal), so a study
+# that means a bigger size raises it there. A slip of a few zeros stops the plan instead of
+# a job hours later. The default study uses at most 1/50 of each.
+CEILINGS = {
+    # values (float64) held at once: a dataset, a model's validation set (val_size series),
+    # a classical estimator's zero-padded spectra of one split (series x pad x samples)
+    "max_dataset_values": MAX_DATASET_VALUES,
+    # values in one training batch, batch_size x samples (the study's largest: 128,000)
+    "max_batch_values": 1e7,
+    # values one model's training draws or passes over in all its epochs, or one classical
+    # estimator's iterations pass over (the study's largest: 1.5e10)
+    "max_training_values": 1e12,
+    # training steps (batches) of one model over all its epochs (the study's largest: 3e5)
+    "max_training_steps": 1e7,
+}
 
 
 class ConfigError(ValueError):
@@ -60,6 +77,8 @@ def load(path, schema_path) -> dict:
     from snakemake.utils import validate
 
     config = read(path)
+    if not isinstance(config, dict):
+        raise ConfigError(f"{path}: a study config is a mapping of keys (datasets, models, ...)")
     check_before_schema(config)
     validate(config, str(schema_path))
     return prepare(config)
@@ -159,7 +178,20 @@ def check_before_schema(config) -> None:
         raise ConfigError("invalid config:\n  - " + "\n  - ".join(problems))
 
 
-_YAML_KINDS = {bool: "boolean", int: "integer", float: "float", type(None): "null"}
+_YAML_KINDS = {bool: "a boolean", int: "an integer", float: "a float", type(None): "null"}
+
+
+def _name_problems(config) -> list[str]:
+    """Names (strings) that are not whole-string matches of :data:`NAME_PATTERN`: the
+    schema refuses them too, but :func:`check` must not rely on it."""
+    return [
+        f"{section}: the name {key!r} is not allowed; a name must match {NAME_PATTERN} "
+        "(it becomes a file path and a wildcard)"
+        for section in NAMED_SECTIONS
+        if isinstance(config.get(section), dict)
+        for key in config[section]
+        if isinstance(key, str) and not is_name(key)
+    ]
 
 
 def _name_key_problems(config) -> list[str]:
@@ -173,10 +205,10 @@ def _name_key_problems(config) -> list[str]:
         for key in names:
             if isinstance(key, str):
                 continue
-            kind = _YAML_KINDS.get(type(key), type(key).__name__)
+            kind = _YAML_KINDS.get(type(key), f"a {type(key).__name__}")
             text = _yaml_text(key)
             problems.append(
-                f"{section}: the name {text} is read by YAML as a {kind}; quote it "
+                f"{section}: the name {text} is read by YAML as {kind}; quote it "
                 f"('{text}', or as you wrote it) to use it as a name"
             )
     return problems
@@ -243,7 +275,7 @@ def _expanded(config: dict) -> tuple[dict, dict]:
 
 def check(config: dict) -> None:
     """Raise :class:`ConfigError` listing every problem found in ``config``."""
-    plain = _name_key_problems(config) + _plain_value_problems(config)
+    plain = _name_key_problems(config) + _name_problems(config) + _plain_value_problems(config)
     if plain:
         # The other checks assume YAML's plain types; report these alone.
         raise ConfigError("invalid config:\n  - " + "\n  - ".join(plain))
@@ -255,6 +287,8 @@ def check(config: dict) -> None:
         *_experiment_problems(config, datasets, experiments),
         *_regime_problems(config, datasets, experiments),
         *_classical_problems(config),
+        *_training_size_problems(config, datasets, experiments),
+        *_classical_size_problems(config, datasets),
     ]
     if problems:
         raise ConfigError("invalid config:\n  - " + "\n  - ".join(problems))
@@ -382,6 +416,196 @@ def _size_problems(key: str, spec: dict, ceiling: float) -> list[str]:
         f"above max_dataset_values {ceiling:.3g} ({_gigabytes(ceiling)}); use fewer "
         "frequencies, repeats or samples, or raise max_dataset_values at the top of the config"
     ]
+
+
+def _ceiling(config: dict, name: str) -> float:
+    return config.get(name, CEILINGS[name])
+
+
+def _values_problem(config, key, given, values, ceiling_name, fix) -> list[str]:
+    """``key``: ``given`` (what makes ``values``) above the ceiling ``ceiling_name``."""
+    ceiling = _ceiling(config, ceiling_name)
+    if values <= ceiling:
+        return []
+    return [
+        f"{key}: {given} = {values:.3g} values, {_gigabytes(values)} as float64, above "
+        f"{ceiling_name} {ceiling:.3g} ({_gigabytes(ceiling)}); {fix}, or raise "
+        f"{ceiling_name} at the top of the config"
+    ]
+
+
+def _trained_lengths(name: str, datasets: dict, experiments: dict) -> list[tuple[str, int]]:
+    """``(dataset, n_samples)`` of every dataset model ``name`` is trained on, longest
+    series first (the first problem found is the largest)."""
+    return sorted(
+        {
+            (d, datasets[d]["n_samples"])
+            for exp in experiments.values()
+            if name in exp["models"]
+            for d in exp["datasets"]
+            if d in datasets
+        },
+        key=lambda pair: (-pair[1], pair[0]),
+    )
+
+
+def _training_size_problems(config: dict, datasets: dict, experiments: dict) -> list[str]:
+    """A batch, a validation set, and a run's whole training, at each training dataset's
+    series length (the longest reported once per setting)."""
+    problems = []
+    for name, spec in config["models"].items():
+        key = f"models.{name}"
+        estimator = spec.get("regime", "thread") == "estimator"
+        found = {}
+        for dataset, n in _trained_lengths(name, datasets, experiments):
+            batch = spec.get("batch_size", 256 if estimator else 32)
+            epochs = spec.get("epochs", 200 if estimator else 1)
+            if estimator:
+                per_epoch = spec.get("batches_per_epoch", 100)
+                series = per_epoch * batch
+                drawn = f"{epochs:,} epochs x {per_epoch:,} batches x {batch:,} series"
+            else:
+                series = (_series_counts(datasets[dataset]) or {"train": 0})["train"]
+                per_epoch = -(-series // batch)
+                drawn = f"{epochs:,} epochs x {series:,} series ({dataset})"
+            checks = [
+                (
+                    "batch_size",
+                    _values_problem(
+                        config,
+                        f"{key}.batch_size",
+                        f"{batch:,} series x {n:,} samples per batch",
+                        batch * n,
+                        "max_batch_values",
+                        "lower batch_size",
+                    ),
+                ),
+                (
+                    "epochs",
+                    _values_problem(
+                        config,
+                        f"{key}.epochs",
+                        f"{drawn} x {n:,} samples",
+                        epochs * series * n,
+                        "max_training_values",
+                        "lower epochs" + (", batches_per_epoch or batch_size" if estimator else ""),
+                    ),
+                ),
+            ]
+            if estimator:
+                val = spec.get("val_size", 4096)
+                checks.append(
+                    (
+                        "val_size",
+                        _values_problem(
+                            config,
+                            f"{key}.val_size",
+                            f"{val:,} validation series x {n:,} samples",
+                            val * n,
+                            "max_dataset_values",
+                            "lower val_size",
+                        ),
+                    )
+                )
+            steps, ceiling = epochs * per_epoch, _ceiling(config, "max_training_steps")
+            if steps > ceiling:
+                per = (
+                    "batches_per_epoch"
+                    if estimator
+                    else f"batches per epoch ({series:,} series of {dataset} in batches of {batch:,})"
+                )
+                checks.append(
+                    (
+                        "steps",
+                        [
+                            f"{key}.epochs: {epochs:,} epochs x {per_epoch:,} {per} = "
+                            f"{steps:.3g} training steps, above max_training_steps "
+                            f"{ceiling:.3g}; lower epochs"
+                            + (" or batches_per_epoch" if estimator else " or raise batch_size")
+                            + ", or raise max_training_steps at the top of the config"
+                        ],
+                    )
+                )
+            checks.append(("dft", _dft_problems(key, spec, n)))
+            for setting, problem in checks:
+                if problem and setting not in found:
+                    found[setting] = problem
+        problems += [p for found_problems in found.values() for p in found_problems]
+    return problems
+
+
+def _dft_problems(key: str, spec: dict, n_samples: int) -> list[str]:
+    """A spectral front end's frozen DFT matrix for series of ``n_samples``, against the
+    ceiling its layer enforces when built (sinefreq.estimators.MAX_DFT_VALUES)."""
+    if spec["architecture"] not in estimators.ARCHITECTURES:
+        return []
+    hyper = {**models.hyperparameters(spec["architecture"]), **spec.get("hyperparameters", {})}
+    pad, margin = hyper.get("pad"), hyper.get("half_width", 0)
+    if not all(isinstance(v, int) and not isinstance(v, bool) for v in (pad, margin)):
+        return []  # hyperparameter_problems reports these
+    try:
+        estimators.check_dft_size(n_samples, pad, margin)
+    except ValueError as err:
+        return [f"{key}.hyperparameters.pad: {err}"]
+    return []
+
+
+def _series_counts(spec: dict) -> dict | None:
+    """:func:`signals.series_counts`, or None for a spec whose problems are reported
+    elsewhere (both forms of split, a bad frequency form)."""
+    try:
+        return signals.series_counts(spec)
+    except (KeyError, TypeError, ValueError, OverflowError):
+        return None
+
+
+def _classical_size_problems(config: dict, datasets: dict) -> list[str]:
+    """A classical estimator's zero-padded spectra and its iterations, over the largest
+    split of any dataset (it runs on each split at once)."""
+    problems = []
+    for method, options in config.get("classical", {}).items():
+        if method not in classical.ESTIMATORS:
+            continue
+        declared = {k: d for k, (_, d) in params.options(classical.ESTIMATORS[method]).items()}
+        settings = {**declared, **options}
+        if not all(
+            isinstance(settings.get(k, 0), int) and not isinstance(settings.get(k, 0), bool)
+            for k in ("pad", "n_iter", "max_iter")
+        ):
+            continue  # option_problems reports these
+        found = {}
+        for dataset, spec in datasets.items():
+            counts = _series_counts(spec)
+            if counts is None:
+                continue
+            series, n = max(counts.values()), spec["n_samples"]
+            key = f"classical.{method}"
+            checks = []
+            if "pad" in settings:
+                pad = settings["pad"]
+                given = f"{series:,} series ({dataset}) x pad {pad:,} x {n:,} samples of spectra"
+                checks.append(("pad", series * pad * n, given, "max_dataset_values", "lower pad"))
+            for option in ("n_iter", "max_iter"):
+                if option in settings:
+                    iterations = settings[option]
+                    given = (
+                        f"{iterations:,} iterations x {series:,} series ({dataset}) x {n:,} samples"
+                    )
+                    checks.append(
+                        (
+                            option,
+                            iterations * series * n,
+                            given,
+                            "max_training_values",
+                            f"lower {option}",
+                        )
+                    )
+            for option, values, given, ceiling, fix in checks:
+                problem = _values_problem(config, f"{key}.{option}", given, values, ceiling, fix)
+                if problem and option not in found:
+                    found[option] = problem
+        problems += [p for found_problems in found.values() for p in found_problems]
+    return problems
 
 
 def _gigabytes(values: float) -> str:
