@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
+import inspect
 import json
 import math
 import os
@@ -157,7 +159,7 @@ def _use_compilation_cache() -> None:
     the compiled code itself, so results are bit for bit those of a fresh compilation.
     The size cap turns on JAX's file lock, which makes concurrent jobs' reads and writes
     safe."""
-    folder = compilation_cache_dir()
+    folder = private_compilation_cache()
     if folder is None:
         return
     import jax
@@ -166,6 +168,134 @@ def _use_compilation_cache() -> None:
     jax.config.update("jax_persistent_cache_min_compile_time_secs", 0)
     jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
     jax.config.update("jax_compilation_cache_max_size", COMPILATION_CACHE_MAX_BYTES)
+    # JAX points XLA's GPU autotuning cache at a subfolder of the cache, and that path,
+    # being a compile option, goes into every entry's key, on CPU too: a moved or renamed
+    # cache then matched nothing. Without it (GPU jobs autotune a program the cache lacks
+    # afresh, sinefreq's networks are small) a cache stays warm wherever it is.
+    with contextlib.suppress(AttributeError, ValueError):
+        jax.config.update("jax_persistent_cache_enable_xla_caches", "none")
+    _replace_unreadable_entries()
+
+
+def private_compilation_cache() -> Path | None:
+    """The compilation cache's folder (None: switched off), made if missing, refused
+    unless private: only its owner may write there.
+
+    JAX runs the programs it finds there, so whoever can write to the folder can run code
+    in every job that uses it. The folders sinefreq makes (the default one's parents
+    included) are made with mode 0700."""
+    folder = compilation_cache_dir()
+    if folder is None:
+        return None
+    chosen = os.environ.get(COMPILATION_CACHE_VARIABLE)
+    for path in (folder.parent, folder) if chosen else (folder.parents[1], folder.parent, folder):
+        _make_private_folders(path)
+        _refuse_unless_private(path)
+    return folder
+
+
+def _make_private_folders(folder: Path) -> None:
+    """Make ``folder`` and its missing parents, each with mode 0700."""
+    missing = []
+    while not folder.exists():
+        missing.append(folder)
+        folder = folder.parent
+    for path in reversed(missing):
+        try:
+            path.mkdir(mode=0o700)
+        except FileExistsError:  # a concurrent job made it; checked like any other
+            continue
+        path.chmod(0o700)  # mkdir's mode is cut by the umask
+
+
+def _refuse_unless_private(path: Path) -> None:
+    """Raise unless ``path`` belongs to this user (or root) and only its owner may write."""
+    import stat
+
+    info = path.stat()
+    uid = os.getuid()
+    writable = [who for who, bit in (("group", 0o020), ("others", 0o002)) if info.st_mode & bit]
+    if not writable and info.st_uid in (uid, 0):
+        return
+    try:
+        import pwd
+
+        owner = pwd.getpwuid(info.st_uid).pw_name
+    except (ImportError, KeyError):
+        owner = f"uid {info.st_uid}"
+    why = (
+        f"{' and '.join(writable)} can write to it"
+        if writable
+        else f"it belongs to {owner}, not to you (uid {uid})"
+    )
+    raise RuntimeError(
+        f"refusing the JAX compilation cache folder {path} "
+        f"(mode {stat.filemode(info.st_mode)} {oct(info.st_mode & 0o7777)}, owner {owner}): "
+        f"{why}, and jobs run the programs they find there. If only you ever wrote to it, "
+        f"'chmod 700 {path}'; otherwise delete it, or point {COMPILATION_CACHE_VARIABLE} at a "
+        f"folder of your own, or set {COMPILATION_CACHE_VARIABLE}=off to compile in every job"
+    )
+
+
+def _replace_unreadable_entries() -> None:
+    """Have JAX replace a cache entry it cannot read (a job killed while writing it).
+
+    JAX 0.10 warns ("Error reading persistent compilation cache entry for '<program>'")
+    and compiles, but its write keeps the file already there: the bad entry stayed, and
+    every later job warned and compiled again. The warning names the program, not the
+    entry, so no public hook can find the file: this wraps JAX's private reader, which
+    gets the entry's key, and on an error removes the entry's files before JAX warns and
+    compiles; its write then stores a good copy. Should a JAX upgrade rename or change
+    the reader, this does nothing, and the cache works as before, without the repair."""
+    try:
+        from jax._src import compilation_cache
+    except ImportError:
+        return
+    read = getattr(compilation_cache, "get_executable_and_time", None)
+    try:
+        parameters = list(inspect.signature(read).parameters)
+    except (TypeError, ValueError):
+        return
+    if parameters[:1] != ["cache_key"] or getattr(read, "removes_unreadable", False):
+        return
+
+    @functools.wraps(read)
+    def read_or_remove(cache_key, *args, **kwargs):
+        try:
+            return read(cache_key, *args, **kwargs)
+        except OSError:  # the folder, the disk or the lock, not the entry
+            raise
+        except Exception:
+            _remove_entry(cache_key)
+            raise
+
+    read_or_remove.removes_unreadable = True
+    compilation_cache.get_executable_and_time = read_or_remove
+
+
+def _remove_entry(key: str) -> None:
+    """Delete the cache entry ``key`` (JAX's files ``<key>-cache`` and ``<key>-atime``)
+    under JAX's lock, so that no concurrent job reads or writes it meanwhile."""
+    import warnings
+
+    import filelock
+    import jax
+
+    folder = jax.config.jax_compilation_cache_dir
+    if not folder or "://" in folder:
+        return
+    folder = Path(folder)
+    try:
+        with filelock.FileLock(folder / ".lockfile", timeout=10):
+            for suffix in ("-cache", "-atime"):
+                (folder / f"{key}{suffix}").unlink(missing_ok=True)
+    except (OSError, filelock.Timeout):
+        return
+    warnings.warn(
+        f"removed the unreadable compilation cache entry {folder / key}-cache; "
+        "this job stores a freshly compiled one",
+        stacklevel=2,
+    )
 
 
 def _switched_off(value: str | None) -> bool:
