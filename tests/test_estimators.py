@@ -136,7 +136,8 @@ def test_the_registry_holds_the_estimators_with_checked_hyperparameters():
         estimators.ARCHITECTURES, key=list(estimators.ARCHITECTURES).index
     )
     assert models.hyperparameter_problems("hybrid_gn", {"steps": 0, "hedge": "yes"}) == [
-        "hyperparameters.steps: 0 is not allowed; architecture 'hybrid_gn' takes an integer >= 1",
+        "hyperparameters.steps: 0 is not allowed; architecture 'hybrid_gn' takes an integer >= 1 "
+        "and <= 100",
         "hyperparameters.hedge: 'yes' is not allowed; architecture 'hybrid_gn' takes true or false",
     ]
 
