@@ -102,3 +102,16 @@ def test_the_bounds_admit_the_studys_settings(name, hyper):
     """The study's settings build, at its longest series (2000 samples)."""
     assert models.hyperparameter_problems(name, hyper) == []
     estimators.ARCHITECTURES[name](2000, **hyper)
+
+
+def test_sinefreq_estimate_refuses_a_crafted_model_in_one_line(saved, tmp_path, capsys):
+    import numpy as np
+
+    from sinefreq import cli
+
+    path = crafted(saved, tmp_path, "GaussNewtonRefine", "steps", 10**9)
+    np.save(tmp_path / "s.npy", np.sin(np.outer([2.0, 3.0], np.linspace(0, 6.3, N))))
+    code = cli.main(["estimate", str(tmp_path / "s.npy"), "--model", str(path)])
+    err = capsys.readouterr().err
+    assert code == 2 and len(err.strip().splitlines()) == 1
+    assert "crafted.keras: cannot load the model (TypeError: GaussNewtonRefine: steps" in err

@@ -72,8 +72,10 @@ def load_model(model_path: str | Path):
         # Inference only: a custom training loss need not be loadable here.
         model = keras.saving.load_model(model_path, safe_mode=True, compile=False)
     except Exception as err:  # a crafted or foreign file fails in many ways; name them all
+        # Keras wraps a layer's own refusal in a long TypeError; its last part says why.
+        reason = one_line(err).rpartition("Exception encountered: ")[2]
         raise InputError(
-            f"{model_path}: cannot load the model ({type(err).__name__}: {one_line(err)})"
+            f"{model_path}: cannot load the model ({type(err).__name__}: {reason})"
         ) from None
     if len(model.inputs) != 1 or len(model.outputs) != 1:
         raise InputError(
