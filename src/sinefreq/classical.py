@@ -12,17 +12,25 @@ window, clipped to ``[0, (N - 1) / 2]`` (Nyquist).
   the mean removal, so it is unbiased for real tones away from 0 and Nyquist.
 * :func:`nls` - the maximum-likelihood (nonlinear least squares) estimate for a tone with
   unknown amplitude, phase and (optionally) offset, found by batched Gauss-Newton steps on
-  the concentrated cost, started from :func:`fft_interp`.
+  the concentrated cost, started from :func:`fft_interp`. In coloured noise (its ``noise``
+  option, a :mod:`sinefreq.noise` model) the data and the model are whitened first, which
+  makes least squares the maximum-likelihood estimate again.
+* :func:`nls_white` - least squares assuming white noise whatever the data's noise: the
+  baseline that shows what prewhitening buys in coloured noise.
+
+The workflow gives an estimator with a ``noise`` option the noise model its data were
+drawn from (:func:`data_options`), unless the config sets it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Annotated
+from typing import Annotated, Any
 
 import numpy as np
 
+from sinefreq import noise as noise_models
 from sinefreq import params
 from sinefreq.params import MultipleOf, Range
 
@@ -413,26 +421,37 @@ def _nls_omega(
     max_iter: int,
     tol: float,
 ) -> np.ndarray:
-    """Guarded Gauss-Newton ascent of the concentrated cost, in rad/sample.
+    """Guarded Gauss-Newton ascent of the white-noise concentrated cost, in rad/sample
+    (see :func:`_guarded_ascent`)."""
+    folded = _Folded.of(x)
 
-    Starts at ``omega0`` and stays within one DFT bin (``2 pi / N``) of ``peak``, the
-    periodogram's peak, i.e. inside its main lobe. A step that lowers the cost is halved.
+    def cost(rows: np.ndarray, omega: np.ndarray):
+        sub = folded.take(rows) if rows.size < x.shape[0] else folded
+        return _gauss_newton(sub, omega, offset)
+
+    return _guarded_ascent(cost, x.shape[1], omega0, peak, max_iter, tol)
+
+
+def _guarded_ascent(cost, n: int, omega0, peak, max_iter: int, tol: float) -> np.ndarray:
+    """Guarded Gauss-Newton ascent of a concentrated cost, in rad/sample.
+
+    ``cost(rows, omega)`` gives the cost and the Gauss-Newton step of the series ``rows``
+    at ``omega``. Starts at ``omega0`` and stays within one DFT bin (``2 pi / N``) of
+    ``peak``, the periodogram's peak, i.e. inside its main lobe. A step that lowers the
+    cost is halved.
     """
-    n = x.shape[1]
     lo = np.maximum(peak - 2.0 * np.pi / n, 0.0)
     hi = np.minimum(peak + 2.0 * np.pi / n, np.pi)
     omega = np.clip(omega0, lo, hi)
-    folded = _Folded.of(x)
-    energy, step = _gauss_newton(folded, omega, offset)
-    active = np.arange(x.shape[0])
+    active = np.arange(omega.size)
+    energy, step = cost(active, omega)
     stop = tol * np.pi / n
     for _ in range(max_iter):
         if active.size == 0:
             break
-        sub = folded.take(active) if active.size < x.shape[0] else folded
         w_old = omega[active]
         w_new = np.clip(w_old + step[active], lo[active], hi[active])
-        e_new, s_new = _gauss_newton(sub, w_new, offset)
+        e_new, s_new = cost(active, w_new)
         e_old = energy[active]
         # Accept unless the projected energy drops beyond rounding; otherwise halve the step.
         better = e_new >= e_old - 1e-12 * np.abs(e_old)
@@ -445,6 +464,36 @@ def _nls_omega(
     return omega
 
 
+def _whitened_gauss_newton(
+    yw: np.ndarray, m: np.ndarray, omega: np.ndarray, offset: bool, noise
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_gauss_newton` for whitened data ``yw`` (batch, N): the regressors
+    ``cos(w m), sin(w m) (, 1)`` and the model's derivative are whitened by ``noise`` and
+    the projections solved numerically (no closed forms survive the whitening)."""
+    phase = omega[:, None] * m
+    c, s = np.cos(phase), np.sin(phase)
+    columns = [c, s] + ([np.ones_like(c)] if offset else [])
+    h = noise.whiten(np.stack(columns, axis=1))  # (batch, p, N)
+    gram = np.einsum("bpn,bqn->bpq", h, h)
+    # The same tiny ridge as the closed-form path: finite solves at 0 and Nyquist.
+    gram += 1e-12 * yw.shape[1] * np.eye(len(columns))
+    hy = np.einsum("bpn,bn->bp", h, yw)
+    theta = np.linalg.solve(gram, hy[..., None])[..., 0]
+    energy = np.einsum("bp,bp->b", theta, hy)
+    d = noise.whiten(m * (theta[:, 1:2] * c - theta[:, 0:1] * s))
+    resid = yw - np.einsum("bp,bpn->bn", theta, h)
+    hd = np.einsum("bpn,bn->bp", h, d)
+    dd = np.einsum("bn,bn->b", d, d)
+    proj = np.einsum("bp,bp->b", hd, np.linalg.solve(gram, hd[..., None])[..., 0])
+    curvature = dd - proj
+    ok = curvature > 1e-14 * np.maximum(dd, 1e-300)
+    step = np.where(ok, np.einsum("bn,bn->b", d, resid) / np.where(ok, curvature, 1.0), 0.0)
+    return energy, step
+
+
+NoiseEntry = Annotated[Any, noise_models.Entry()]
+
+
 def nls(
     x,
     *,
@@ -452,15 +501,19 @@ def nls(
     max_iter: Annotated[int, Range(min=0)] = 30,
     tol: Annotated[float, Range(min=0, min_exclusive=True)] = 1e-10,
     pad: Annotated[int, Range(min=2), MultipleOf(2)] = 4,
+    noise: NoiseEntry = None,
 ) -> np.ndarray:
     """Maximum-likelihood (nonlinear least squares) frequency, in cycles per window.
 
     Fits ``alpha cos(w n) + beta sin(w n) (+ gamma)`` with amplitude, phase and (when
-    ``offset``) a constant all unknown, which is the MLE in white Gaussian noise. For a
-    trial ``w`` the linear parameters are solved in closed form; the concentrated cost is
-    maximised by Gauss-Newton steps taken for all series at once, starting from
-    :func:`fft_interp`. A step that lowers the cost is halved, and ``w`` stays within one
-    DFT bin of the periodogram's peak (inside its main lobe) and within [0, Nyquist].
+    ``offset``) a constant all unknown, which is the MLE in Gaussian noise of the ``noise``
+    model (None: white). For a trial ``w`` the linear parameters are solved exactly
+    (in closed form in white noise); the concentrated cost is maximised by Gauss-Newton
+    steps taken for all series at once, starting from :func:`fft_interp`. A step that
+    lowers the cost is halved, and ``w`` stays within one DFT bin of the periodogram's
+    peak (inside its main lobe) and within [0, Nyquist]. In coloured noise the series and
+    the model are whitened (:meth:`sinefreq.noise.NoiseModel.whiten`) and the start and
+    the bracket come from the whitened series' periodogram.
 
     Parameters
     ----------
@@ -474,6 +527,8 @@ def nls(
         Stop once a step moves ``w`` by less than ``tol`` half-bins (``tol * pi / N``).
     pad : int
         Zero-padding factor of the starting :func:`fft_interp`.
+    noise : noise model or config entry
+        The noise the series carry (``{model: white}`` where None).
 
     Returns
     -------
@@ -484,14 +539,51 @@ def nls(
     if not tol > 0:
         raise ValueError(f"tol must be > 0, got {tol}")
     pad = _check_pad(pad)
+    model = noise_models.from_spec(noise)
     arr = _as_batch(x)
     if arr.shape[0] == 0:
         return np.empty(0)
-    omega0, peak = _fft_interp_omega(arr, pad, n_iter=4)
-    return _to_cycles(_nls_omega(arr, omega0, peak, offset, max_iter, tol), arr.shape[1])
+    if model.white:
+        omega0, peak = _fft_interp_omega(arr, pad, n_iter=4)
+        return _to_cycles(_nls_omega(arr, omega0, peak, offset, max_iter, tol), arr.shape[1])
+    whitened = model.whiten(arr)
+    omega0, peak = _fft_interp_omega(whitened, pad, n_iter=4)
+    n = arr.shape[1]
+    m = np.arange(n) - (n - 1) / 2.0
+
+    def cost(rows: np.ndarray, omega: np.ndarray):
+        return _whitened_gauss_newton(whitened[rows], m, omega, offset, model)
+
+    return _to_cycles(_guarded_ascent(cost, n, omega0, peak, max_iter, tol), n)
 
 
-ESTIMATORS: dict[str, Callable[..., np.ndarray]] = {"fft_interp": fft_interp, "nls": nls}
+def nls_white(
+    x,
+    *,
+    offset: bool = True,
+    max_iter: Annotated[int, Range(min=0)] = 30,
+    tol: Annotated[float, Range(min=0, min_exclusive=True)] = 1e-10,
+    pad: Annotated[int, Range(min=2), MultipleOf(2)] = 4,
+) -> np.ndarray:
+    """:func:`nls` assuming white noise whatever noise the data carry (it has no ``noise``
+    option for the workflow to fill): least squares without prewhitening, the MLE in white
+    noise only; beside :func:`nls` on coloured data it shows what prewhitening buys."""
+    return nls(x, offset=offset, max_iter=max_iter, tol=tol, pad=pad)
+
+
+ESTIMATORS: dict[str, Callable[..., np.ndarray]] = {
+    "fft_interp": fft_interp,
+    "nls": nls,
+    "nls_white": nls_white,
+}
+
+
+def data_options(method: str, options: dict, noise) -> dict:
+    """``options`` for estimator ``method`` on data drawn in ``noise`` (a config entry):
+    an estimator with a ``noise`` option gets the data's unless ``options`` sets it."""
+    if "noise" in params.options(ESTIMATORS[method]) and "noise" not in options:
+        return {**options, "noise": noise}
+    return options
 
 
 def option_problems(method: str, given: dict, key: str) -> list[str]:

@@ -17,7 +17,7 @@ import re
 from pathlib import Path
 from typing import NamedTuple
 
-from sinefreq import classical, estimators, generator, models, params, signals, thread
+from sinefreq import classical, estimators, generator, models, noise, params, signals, thread
 
 # Names of datasets, models, experiments and estimators become file paths and Snakemake
 # wildcards. The schema says the same (propertyNames); a test keeps the two equal. Python's
@@ -332,6 +332,7 @@ def _dataset_problems(config: dict) -> list[str]:
         for field in ("amplitude", "time_offset", "phase"):
             problems += _range_problems(f"{key}.{field}", spec.get(field))
         problems += _snr_problems(f"{key}.snr_db", spec.get("snr_db"))
+        problems += _noise_problems(f"{key}.noise", spec)
         split_problems = [
             p
             for split in ("train", "test", "partition")
@@ -363,6 +364,19 @@ def _snr_problems(key: str, snr_db) -> list[str]:
         for i, level in enumerate(levels)
         if level is not None and not math.isfinite(level)
     ]
+
+
+def _noise_problems(key: str, spec: dict) -> list[str]:
+    """A known noise model with its parameters, and noise only on noisy data."""
+    if "noise" not in spec:
+        return []
+    found = noise.problems(spec["noise"], key)
+    if not found and spec.get("snr_db") is None and not noise.from_spec(spec["noise"]).white:
+        found.append(
+            f"{key}: {spec['noise']['model']} noise on a clean dataset (snr_db null) has no "
+            "effect; set snr_db or remove noise"
+        )
+    return found
 
 
 def _split_problems(key: str, split: dict, spec: dict) -> list[str]:

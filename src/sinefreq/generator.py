@@ -5,8 +5,10 @@ A spec names the ranges the series are drawn from, uniform over each (a scalar f
     {"frequency": [1, 49], "amplitude": [0.5, 2], "phase": [0, 6.283], "snr_db": [-10, 30]}
 
 Frequencies are in cycles per window, the phase in radians at ``t = 0`` and the SNR
-(``A^2 / (2 sigma^2)``) in dB, drawn per series and uniform in dB. A series is
-``A * sin(f * t + phase) + noise`` on ``t = linspace(0, 2*pi, N)`` (see ``signals``).
+(``A^2 / (2 sigma^2)``, ``sigma^2`` the noise's marginal variance) in dB, drawn per series
+and uniform in dB. A series is ``A * sin(f * t + phase) + noise`` on
+``t = linspace(0, 2*pi, N)`` (see ``signals``); the noise is the spec's ``noise`` entry, a
+:mod:`sinefreq.noise` model (white where not given).
 
 With ``bound=True`` the targets carry each series' exact Cramer-Rao variance as a second
 column, ``y = [f, crlb_var]``, which :class:`sinefreq.losses.BoundWeightedMSE` reads.
@@ -22,6 +24,7 @@ import math
 
 import numpy as np
 
+from sinefreq import noise
 from sinefreq.crlb import crlb_exact
 from sinefreq.signals import noise_sigma, sine_series
 
@@ -32,14 +35,18 @@ DEFAULT_SPEC = {
     "snr_db": [-10.0, 30.0],
 }
 SPEC_KEYS = ("frequency", "amplitude", "phase", "snr_db")
+# The noise model's config entry (sinefreq.noise), white where not given.
+NOISE_KEY = "noise"
 
 
 def check_spec(spec: dict, n_samples: int) -> dict:
-    """The spec with every key present (defaults from ``DEFAULT_SPEC``) as ``(lo, hi)``."""
-    unknown = sorted(set(spec) - set(SPEC_KEYS))
+    """The spec with every range present (defaults from ``DEFAULT_SPEC``) as ``(lo, hi)``,
+    and its noise model under ``noise``."""
+    unknown = sorted(set(spec) - {*SPEC_KEYS, NOISE_KEY})
     if unknown:
         raise ValueError(
-            f"generator spec has unknown key(s) {', '.join(unknown)}; allowed: {', '.join(SPEC_KEYS)}"
+            f"generator spec has unknown key(s) {', '.join(unknown)}; allowed: "
+            f"{', '.join((*SPEC_KEYS, NOISE_KEY))}"
         )
     out = {}
     for key in SPEC_KEYS:
@@ -53,6 +60,10 @@ def check_spec(spec: dict, n_samples: int) -> dict:
         raise ValueError(
             f"generator spec frequency {out['frequency']} must lie inside (0, {nyq}) (Nyquist)"
         )
+    try:
+        out[NOISE_KEY] = noise.from_spec(spec.get(NOISE_KEY))
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"generator spec {NOISE_KEY}: {err}") from None
     return out
 
 
@@ -62,14 +73,14 @@ def draw(n_samples: int, spec: dict, size: int, rng: np.random.Generator) -> dic
     f, amplitude, phase, snr_db = (rng.uniform(*spec[key], size) for key in SPEC_KEYS)
     x = sine_series(f, n_samples, amplitude=amplitude, phase=phase)
     sigma = noise_sigma(amplitude, snr_db)
-    x = x + sigma[:, None] * rng.standard_normal(x.shape)
+    x = x + spec[NOISE_KEY].draw(rng, x.shape, sigma)
     return {
         "x": x.astype("float32"),
         "y": f,
         "amplitude": amplitude,
         "phase": phase,
         "snr_db": snr_db,
-        "crlb_var": crlb_exact(f, n_samples, snr_db, phase=phase),
+        "crlb_var": crlb_exact(f, n_samples, snr_db, phase=phase, noise=spec[NOISE_KEY]),
     }
 
 

@@ -1,13 +1,21 @@
-"""Synthetic sine series in the thread's units (cycles per window).
+"""Synthetic sine series in the thread's units (cycles per window): the signal model.
 
 A series of ``n`` samples is ``A * sin(f * (t + o) + phase) + noise`` with
 ``t = linspace(0, 2*pi, n)``: ``o`` is the thread's time offset (answer 0 starts the
-window at ``o``), ``phase`` a plain phase offset. Nyquist is ``(n - 1) / 2``.
+window at ``o``), ``phase`` a plain phase offset. Nyquist is ``(n - 1) / 2``. The noise
+is a :mod:`sinefreq.noise` model (a dataset's ``noise`` entry, white by default).
+
+The signal model's parameters and their ranges: frequency in ``(0, Nyquist)`` cycles per
+window (identifiable only inside), amplitude ``A > 0``, phase in radians (any), and, where
+an estimator or bound includes one, an unknown constant offset (any). Its derivatives
+(:func:`tone_derivatives`) are what the Cramer-Rao bound is built from.
 """
 
 from __future__ import annotations
 
 import numpy as np
+
+from sinefreq import noise
 
 FREQUENCY_FORMS = ("integers", "linspace", "uniform", "values")
 
@@ -38,6 +46,27 @@ def sine_series(
     ]
     a, o, p = column
     return a * np.sin(f * (time_axis(n_samples) + o) + p)
+
+
+def tone_derivatives(
+    frequencies: np.ndarray, phase: np.ndarray, n_samples: int, offset: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
+    """Derivatives of the unit-amplitude tone ``sin(f t + phase) (+ c)``, one row per
+    ``(f, phase)`` pair: ``d/df`` of shape ``(k, N)`` and the nuisance parameters' columns
+    ``d/dA, d/dphase (, d/dc)`` of shape ``(k, N, p)``.
+
+    ``d/df`` is taken at a fixed phase at the window centre: that re-parametrises only the
+    phase (a triangular, unit-diagonal change of variables), so a bound on ``f`` is
+    unchanged and the nuisance block is better conditioned.
+    """
+    t = time_axis(n_samples)
+    arg = np.asarray(frequencies, float)[:, None] * t + np.asarray(phase, float)[:, None]
+    cos, sin = np.cos(arg), np.sin(arg)
+    d_f = (t - np.pi) * cos
+    nuisance = [sin, cos]
+    if offset:
+        nuisance.append(np.ones_like(sin))
+    return d_f, np.stack(nuisance, axis=-1)
 
 
 def noise_sigma(amplitude: np.ndarray | float, snr_db: float) -> np.ndarray:
@@ -106,9 +135,9 @@ def series_for(frequencies: np.ndarray, spec: dict, rng: np.random.Generator) ->
     """Series and their generating parameters for the given frequencies.
 
     ``spec`` holds the dataset-wide generator parameters (``n_samples``,
-    ``amplitude``, ``time_offset``, ``phase``, ``snr_db``). Per-series draws happen
-    in this order: time offset, phase, amplitude, noise, so that a dataset with only
-    a time offset draws exactly as the thread's answer 0 does.
+    ``amplitude``, ``time_offset``, ``phase``, ``snr_db``, ``noise``). Per-series draws
+    happen in this order: time offset, phase, amplitude, noise, so that a dataset with
+    only a time offset draws exactly as the thread's answer 0 does.
     """
     size = len(frequencies)
     time_offset = _draw(spec.get("time_offset", 0.0), size, rng)
@@ -120,7 +149,7 @@ def series_for(frequencies: np.ndarray, spec: dict, rng: np.random.Generator) ->
     snr_db = spec.get("snr_db")
     sigma = np.zeros(size) if snr_db is None else noise_sigma(amplitude, snr_db)
     if snr_db is not None:
-        x = x + sigma[:, None] * rng.standard_normal(x.shape)
+        x = x + noise.from_spec(spec.get("noise")).draw(rng, x.shape, sigma)
     return {
         "x": x,
         "y": np.asarray(frequencies, dtype=float),

@@ -239,6 +239,7 @@ def classical_estimate(dataset_path, method: str, options: dict, out: dict) -> N
     from sinefreq import classical
 
     splits, attrs = io.read_dataset(dataset_path)
+    options = classical.data_options(method, options, dataset_noise(attrs))
     estimate = lambda x: classical.estimate(method, x, **options)  # noqa: E731
     predictions = predict_splits(splits, estimate)
     run = {
@@ -256,17 +257,25 @@ def classical_estimate(dataset_path, method: str, options: dict, out: dict) -> N
     write_evaluation(predictions, run, attrs, out)
 
 
+def dataset_noise(attrs: dict) -> dict | None:
+    """The noise model entry a dataset was drawn with (None: white, as before noise models)."""
+    return attrs["spec"].get("noise")
+
+
 def bound(dataset_path, out_path) -> None:
-    """Cramer-Rao bounds on the RMSE of each split of a dataset (null for clean data)."""
+    """Cramer-Rao bounds on the RMSE of each split of a dataset (null for clean data),
+    under the noise it was drawn with."""
     from sinefreq import crlb
 
     splits, attrs = io.read_dataset(dataset_path)
+    noise = dataset_noise(attrs)
     result = {
         "dataset": attrs["name"],
         "snr_db": attrs["snr_db"],
         "n_samples": attrs["n_samples"],
         "splits": {
-            s: crlb.split_bound(splits[s], attrs["n_samples"], attrs["snr_db"]) for s in io.SPLITS
+            s: crlb.split_bound(splits[s], attrs["n_samples"], attrs["snr_db"], noise)
+            for s in io.SPLITS
         },
     }
     io.write_json(out_path, result)

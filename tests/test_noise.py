@@ -1,0 +1,195 @@
+"""Noise models behind one interface: draws, covariance, the bound, least squares, config."""
+
+import copy
+import dataclasses
+from typing import ClassVar
+
+import numpy as np
+import pytest
+from snakemake.utils import validate
+
+from sinefreq import classical, crlb, generator, noise, signals
+from sinefreq import config as study
+
+from .test_config import TEST_CONFIG, edit, set_at, validated
+
+
+def legacy_series_for(frequencies, spec, rng):
+    """``signals.series_for`` as it was before noise models (white noise drawn inline):
+    the reference that keeps every existing dataset's draws identical."""
+    size = len(frequencies)
+    time_offset = signals._draw(spec.get("time_offset", 0.0), size, rng)
+    phase = signals._draw(spec.get("phase", 0.0), size, rng)
+    amplitude = signals._draw(spec.get("amplitude", 1.0), size, rng)
+    x = signals.sine_series(
+        frequencies, spec["n_samples"], amplitude=amplitude, time_offset=time_offset, phase=phase
+    )
+    if spec.get("snr_db") is not None:
+        sigma = signals.noise_sigma(amplitude, spec["snr_db"])
+        x = x + sigma[:, None] * rng.standard_normal(x.shape)
+    return x
+
+
+def test_white_datasets_draw_exactly_as_before_noise_models(schema_path):
+    cfg = validated(TEST_CONFIG, schema_path)  # the schema fills noise: {model: white}
+    for name, spec in cfg["datasets"].items():
+        assert spec["noise"] == {"model": "white"}
+        train_rng, test_rng = (
+            np.random.default_rng(s) for s in np.random.SeedSequence(spec["seed"]).spawn(2)
+        )
+        splits = signals.make_dataset(spec)
+        if "partition" in spec:
+            pool = spec["partition"]
+            f = train_rng.permutation(signals.frequency_list(pool["frequencies"], train_rng))
+            cut = len(f) - pool["test_size"]
+            frequencies = {"train": f[:cut], "test": f[cut:]}
+        else:
+            frequencies = {
+                split: signals._split_frequencies(spec.get(split, spec["train"]), rng)
+                for split, rng in (("train", train_rng), ("test", test_rng))
+            }
+        expected = {
+            split: legacy_series_for(frequencies[split], spec, rng)
+            for split, rng in (("train", train_rng), ("test", test_rng))
+        }
+        for split in ("train", "test"):
+            np.testing.assert_array_equal(splits[split]["x"], expected[split], err_msg=name)
+
+
+def test_generator_white_draw_is_the_stream_it_was():
+    n, spec = 32, {"frequency": [1, 14], "snr_db": [0, 20]}
+    batch = generator.draw(n, spec, 64, np.random.default_rng(3))
+    rng = np.random.default_rng(3)
+    f, amplitude, phase, snr_db = (
+        rng.uniform(*generator.check_spec(spec, n)[k], 64) for k in generator.SPEC_KEYS
+    )
+    clean = signals.sine_series(f, n, amplitude=amplitude, phase=phase)
+    legacy = clean + signals.noise_sigma(amplitude, snr_db)[:, None] * rng.standard_normal(
+        clean.shape
+    )
+    np.testing.assert_array_equal(batch["x"], legacy.astype("float32"))
+    np.testing.assert_array_equal(batch["crlb_var"], crlb.crlb_exact(f, n, snr_db, phase=phase))
+
+
+@dataclasses.dataclass(frozen=True)
+class IdentityByCholesky(noise.NoiseModel):
+    """White noise seen only through the interface's defaults (whitening by the Cholesky
+    factor of ``covariance``, least squares by its numerical path)."""
+
+    name: ClassVar[str] = "identity_by_cholesky"
+
+    def draw(self, rng, shape, sigma):
+        return noise.White().draw(rng, shape, sigma)
+
+    def covariance(self, n_samples):
+        return np.eye(n_samples)
+
+
+def test_the_interface_defaults_reproduce_white_noise():
+    rng = np.random.default_rng(0)
+    n, f, phase = 64, rng.uniform(1, 30, 40), rng.uniform(0, 2 * np.pi, 40)
+    for offset in (False, True):
+        white = crlb.crlb_exact(f, n, 10.0, phase=phase, offset=offset)
+        generic = crlb.crlb_exact(
+            f, n, 10.0, phase=phase, offset=offset, noise=IdentityByCholesky()
+        )
+        np.testing.assert_allclose(generic, white, rtol=1e-12)
+    x = signals.sine_series(f, n, phase=phase) + 0.1 * rng.standard_normal((40, n))
+    for offset in (False, True):
+        fast = classical.nls(x, offset=offset)
+        numerical = classical.nls(x, offset=offset, noise=IdentityByCholesky())
+        np.testing.assert_allclose(numerical, fast, atol=1e-9)
+
+
+def test_white_bound_and_nls_are_unchanged_by_an_explicit_white_entry():
+    rng = np.random.default_rng(1)
+    f, phase = rng.uniform(1, 40, 30), rng.uniform(0, 6, 30)
+    white = {"model": "white"}
+    np.testing.assert_array_equal(
+        crlb.crlb_exact(f, 100, 0.0, phase=phase, noise=white), crlb.crlb_exact(f, 100, 0.0, phase)
+    )
+    x = signals.sine_series(f, 100, phase=phase) + rng.standard_normal((30, 100))
+    np.testing.assert_array_equal(classical.nls(x, noise=white), classical.nls(x))
+
+
+def test_white_draw_has_the_marginal_variance_and_covariance_is_identity():
+    model = noise.from_spec({"model": "white"})
+    sigma = np.array([0.5, 2.0])
+    draws = model.draw(np.random.default_rng(2), (2, 200_000), sigma)
+    np.testing.assert_allclose(draws.std(axis=1), sigma, rtol=0.01)
+    np.testing.assert_array_equal(model.covariance(5), np.eye(5))
+    assert noise.from_spec(None) == model and model.spec() == {"model": "white"}
+
+
+@pytest.mark.parametrize(
+    "entry, message",
+    [
+        ({"model": "pink"}, r"model 'pink' is not a noise model; known: .*white"),
+        ({"rho": 0.5}, r"model None is not a noise model"),
+        ({"model": "white", "rho": 0.5}, r"model white takes no parameters \(unknown rho\)"),
+        ("white", r"a noise entry is a mapping such as \{model: white\}"),
+    ],
+)
+def test_bad_noise_entries_are_refused_naming_what_is_allowed(entry, message):
+    with pytest.raises(ValueError, match=message):
+        noise.from_spec(entry)
+
+
+@pytest.mark.parametrize(
+    "entry, message",
+    [
+        ({"model": "pink"}, r"'pink' is not one of \['white'"),
+        ({"model": "white", "sigma": 1}, r"'sigma' was unexpected"),
+        ({}, r"'model' is a required property"),
+    ],
+)
+def test_schema_refuses_bad_noise_entries(entry, message, schema_path):
+    for cfg in (
+        edit("datasets.tiny_bench.noise", entry),
+        edit("models.tiny_estimator.generator.noise", entry),
+    ):
+        with pytest.raises(Exception, match=message):
+            validate(cfg, str(schema_path))
+
+
+def checked(schema_path, path, value):
+    """``config.check`` of the test config, schema defaults filled, with ``path`` set after
+    the schema (as a value the schema lets through reaches the check)."""
+    cfg = copy.deepcopy(TEST_CONFIG)
+    validate(cfg, str(schema_path))
+    set_at(cfg, path, value)
+    study.check(cfg)
+
+
+@pytest.mark.parametrize(
+    "path, value, message",
+    [
+        (
+            "datasets.tiny_bench.noise",
+            {"model": "white", "rho": 0.5},
+            r"datasets.tiny_bench.noise: model white takes no parameters \(unknown rho\)",
+        ),
+        (
+            "models.tiny_estimator.generator.noise",
+            {"model": "pink"},
+            r"models.tiny_estimator.generator: generator spec noise: model 'pink' is not",
+        ),
+        (
+            "classical",
+            {"nls": {"noise": {"model": "pink"}}},
+            r"classical.nls.noise: \{'model': 'pink'\} is not allowed; estimator 'nls' takes "
+            r"anything \(a noise entry such as \{model: white\}; models: white",
+        ),
+    ],
+)
+def test_config_check_names_the_noise_key(schema_path, path, value, message):
+    with pytest.raises(study.ConfigError, match=message):
+        checked(schema_path, path, value)
+
+
+def test_nls_is_given_the_datas_noise_and_nls_white_is_not():
+    ar = {"model": "some_model"}
+    assert classical.data_options("nls", {"offset": False}, ar) == {"offset": False, "noise": ar}
+    assert classical.data_options("nls", {"noise": None}, ar) == {"noise": None}
+    assert classical.data_options("nls_white", {}, ar) == {}
+    assert classical.data_options("fft_interp", {}, ar) == {}
