@@ -178,7 +178,7 @@ def checked(schema_path, path, value):
             "classical",
             {"nls": {"noise": {"model": "pink"}}},
             r"classical.nls.noise: \{'model': 'pink'\} is not allowed; estimator 'nls' takes "
-            r"anything \(a noise entry such as \{model: white\}; models: white",
+            r"anything \(a noise entry such as \{model: white\}; models: ar1, white\)",
         ),
     ],
 )
@@ -193,3 +193,142 @@ def test_nls_is_given_the_datas_noise_and_nls_white_is_not():
     assert classical.data_options("nls", {"noise": None}, ar) == {"noise": None}
     assert classical.data_options("nls_white", {}, ar) == {}
     assert classical.data_options("fft_interp", {}, ar) == {}
+
+
+# AR(1) noise.
+
+
+@pytest.mark.parametrize("rho", [0.5, 0.9, -0.6])
+def test_ar1_draw_has_the_covariance_it_declares(rho):
+    model = noise.from_spec({"model": "ar1", "rho": rho})
+    n, sigma = 12, np.array([2.0] * 40_000)
+    draws = model.draw(np.random.default_rng(5), (sigma.size, n), sigma)
+    empirical = np.cov(draws, rowvar=False) / 4.0
+    # 40,000 draws: the standard error of each entry is about 0.005-0.01.
+    np.testing.assert_allclose(empirical, model.covariance(n), atol=0.03)
+
+
+def test_ar1_whitening_filter_is_the_cholesky_inverse_and_whitens():
+    model = noise.AR1(0.9)
+    x = np.random.default_rng(6).standard_normal((3, 20))
+    np.testing.assert_allclose(model.whiten(x), noise.NoiseModel.whiten(model, x), atol=1e-12)
+    w = model.whiten(model.draw(np.random.default_rng(7), (20_000, 10), 1.0))
+    np.testing.assert_allclose(np.cov(w, rowvar=False), np.eye(10), atol=0.05)
+
+
+def test_ar1_bound_at_rho_zero_is_the_white_bound_and_grows_at_low_frequency():
+    rng = np.random.default_rng(8)
+    f, phase = rng.uniform(1, 49, 50), rng.uniform(0, 2 * np.pi, 50)
+    white = crlb.crlb_exact(f, 100, 5.0, phase=phase)
+    zero = crlb.crlb_exact(f, 100, 5.0, phase=phase, noise={"model": "ar1", "rho": 0.0})
+    np.testing.assert_allclose(zero, white, rtol=1e-12)
+    # rho > 0 puts the noise power at low frequencies: the bound there is larger, at high
+    # frequencies smaller, by about the noise spectrum's ratio to white.
+    ar = {"model": "ar1", "rho": 0.9}
+    low, high = (
+        crlb.crlb_exact(f0, 100, 5.0, noise=ar) / crlb.crlb_exact(f0, 100, 5.0)
+        for f0 in (5.0, 45.0)
+    )
+    spectrum = lambda f0: (1 - 0.81) / abs(1 - 0.9 * np.exp(-2j * np.pi * f0 / 99)) ** 2  # noqa: E731
+    assert low == pytest.approx(spectrum(5.0), rel=0.1)
+    assert high == pytest.approx(spectrum(45.0), rel=0.1)
+
+
+def test_ar1_bound_matches_an_independent_fisher_inverse():
+    n, f, phase, rho = 40, 7.3, 0.4, 0.7
+    model = noise.AR1(rho)
+    t = signals.time_axis(n)
+    jac = np.stack([t * np.cos(f * t + phase), np.sin(f * t + phase), np.cos(f * t + phase)], 1)
+    fisher = jac.T @ np.linalg.inv(model.covariance(n)) @ jac / 0.5  # A = 1, sigma^2 = 1/2
+    expected = np.linalg.inv(fisher)[0, 0]
+    got = crlb.crlb_exact(f, n, 0.0, phase=phase, noise=model)
+    assert got == pytest.approx(expected, rel=1e-9)
+
+
+@pytest.mark.parametrize("rho", [0.5, 0.9])
+def test_prewhitened_nls_is_unbiased_and_near_the_bound_at_high_snr(rho):
+    n, snr_db, size = 100, 20.0, 2000
+    model = noise.AR1(rho)
+    rng = np.random.default_rng(9)
+    f, phase = rng.uniform(3, 46, size), rng.uniform(0, 2 * np.pi, size)
+    x = signals.sine_series(f, n, phase=phase)
+    x = x + model.draw(rng, x.shape, signals.noise_sigma(1.0, snr_db))
+    var = crlb.crlb_exact(f, n, snr_db, phase=phase, noise=model)
+    err = classical.nls(x, offset=False, noise=model) - f
+    assert abs(err.mean()) < 3 * err.std() / np.sqrt(size)
+    # Squared errors in units of each series' bound: mean 1 on the bound (an RMSE pooled
+    # over frequencies is dominated by the few with the largest bounds, so noisier).
+    efficiency = np.mean(err**2 / var)
+    assert efficiency == pytest.approx(1.0, abs=0.15)
+    # Least squares assuming white noise pays for it, the more so the more coloured.
+    white = np.mean((classical.nls_white(x, offset=False) - f) ** 2 / var)
+    assert white > {0.5: 1.0, 0.9: 1.2}[rho] * efficiency
+
+
+def test_generator_draws_coloured_series_and_their_bound():
+    n, spec = 64, {"frequency": [1, 30], "snr_db": [10, 10], "noise": {"model": "ar1", "rho": 0.9}}
+    batch = generator.draw(n, spec, 4000, np.random.default_rng(10))
+    clean = signals.sine_series(batch["y"], n, amplitude=batch["amplitude"], phase=batch["phase"])
+    e = (batch["x"] - clean) / signals.noise_sigma(batch["amplitude"], 10.0)[:, None]
+    lag1 = np.mean(e[:, 1:] * e[:, :-1]) / np.mean(e**2)
+    assert lag1 == pytest.approx(0.9, abs=0.02)
+    np.testing.assert_allclose(
+        batch["crlb_var"],
+        crlb.crlb_exact(batch["y"], n, 10.0, phase=batch["phase"], noise=spec["noise"]),
+    )
+
+
+def test_coloured_dataset_is_drawn_and_bounded_under_its_noise(schema_path):
+    cfg = validated(edit("datasets.tiny_bench.noise", {"model": "ar1", "rho": 0.5}), schema_path)
+    spec = cfg["datasets"]["tiny_bench_snr20dB"]
+    white = dict(spec, noise={"model": "white"})
+    coloured, plain = signals.make_dataset(spec)["test"], signals.make_dataset(white)["test"]
+    np.testing.assert_array_equal(coloured["y"], plain["y"])  # the same signals
+    assert not np.array_equal(coloured["x"], plain["x"])
+    bound = crlb.split_bound(coloured, 32, 20.0, spec["noise"])
+    assert bound["asymptotic_rmse"] is None
+    assert bound["crlb_rmse"] != crlb.split_bound(plain, 32, 20.0)["crlb_rmse"]
+
+
+@pytest.mark.parametrize(
+    "entry, message",
+    [
+        ({"model": "ar1"}, r"model ar1 takes rho \(missing rho\)"),
+        ({"model": "ar1", "rho": 1.0}, r"rho must lie in \(-1, 1\) for stationary noise, got 1.0"),
+        ({"model": "ar1", "rho": "0.5"}, r"rho must be a number, got '0.5'"),
+    ],
+)
+def test_bad_ar1_entries_are_refused(entry, message):
+    with pytest.raises(ValueError, match=message):
+        noise.from_spec(entry)
+
+
+def test_schema_takes_ar1_and_refuses_a_pole_outside_the_unit_interval(schema_path):
+    validate(edit("datasets.tiny_bench.noise", {"model": "ar1", "rho": 0.9}), str(schema_path))
+    with pytest.raises(Exception, match=r"1 is greater than or equal to the maximum of 1"):
+        validate(edit("datasets.tiny_bench.noise", {"model": "ar1", "rho": 1}), str(schema_path))
+
+
+@pytest.mark.parametrize(
+    "path, value, message",
+    [
+        (
+            "datasets.tiny_bench.noise",
+            {"model": "ar1"},
+            r"datasets.tiny_bench.noise: model ar1 takes rho \(missing rho\)",
+        ),
+        (
+            "datasets.tiny_a0_f5.noise",
+            {"model": "ar1", "rho": 0.5},
+            r"datasets.tiny_a0_f5.noise: ar1 noise on a clean dataset \(snr_db null\) has no effect",
+        ),
+        (
+            "models.tiny_estimator.generator.noise",
+            {"model": "ar1", "rho": -1.5},
+            r"models.tiny_estimator.generator: generator spec noise: rho must lie in \(-1, 1\)",
+        ),
+    ],
+)
+def test_config_check_refuses_bad_ar1_entries(schema_path, path, value, message):
+    with pytest.raises(study.ConfigError, match=message):
+        checked(schema_path, path, value)

@@ -87,6 +87,47 @@ class White(NoiseModel):
         return np.asarray(x, dtype=float)
 
 
+@register
+@dataclasses.dataclass(frozen=True)
+class AR1(NoiseModel):
+    """First-order autoregressive noise ``e[n] = rho e[n-1] + sqrt(1 - rho^2) z[n]``, started
+    in its stationary distribution: correlation ``rho^|i - j|``, with ``-1 < rho < 1``."""
+
+    name: ClassVar[str] = "ar1"
+    rho: float
+
+    def __post_init__(self):
+        if isinstance(self.rho, bool) or not isinstance(self.rho, int | float):
+            raise ValueError(f"rho must be a number, got {self.rho!r}")
+        if not -1.0 < self.rho < 1.0:
+            raise ValueError(f"rho must lie in (-1, 1) for stationary noise, got {self.rho!r}")
+
+    @property
+    def white(self) -> bool:
+        return self.rho == 0
+
+    def draw(self, rng, shape, sigma):
+        e = rng.standard_normal(shape)
+        scale = np.sqrt(1.0 - self.rho**2)
+        # e[0] = z[0] has the stationary (unit) variance; the recursion keeps it. A loop
+        # over samples, vectorised over series: series are short, batches wide.
+        for n in range(1, shape[-1]):
+            e[..., n] = self.rho * e[..., n - 1] + scale * e[..., n]
+        return np.asarray(sigma, dtype=float)[..., None] * e
+
+    def covariance(self, n_samples):
+        lag = np.arange(n_samples)
+        return float(self.rho) ** np.abs(lag[:, None] - lag[None, :])
+
+    def whiten(self, x):
+        # The inverse of the Cholesky factor of rho^|i-j|, as a two-tap filter.
+        x = np.asarray(x, dtype=float)
+        out = np.empty_like(x)
+        out[..., 0] = x[..., 0]
+        out[..., 1:] = (x[..., 1:] - self.rho * x[..., :-1]) / np.sqrt(1.0 - self.rho**2)
+        return out
+
+
 def parameters(cls: type[NoiseModel]) -> list[str]:
     """The parameters a model's config entry takes (besides ``model``)."""
     return [field.name for field in dataclasses.fields(cls)]
