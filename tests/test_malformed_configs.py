@@ -103,7 +103,7 @@ CASES = [
     # Classical estimators' options, against their signatures.
     ("nls-pad-odd", setting("classical", {"nls": {"pad": 3}}), "classical.nls.pad", r"3 is not allowed; estimator 'nls' takes an integer >= 2, even"),
     ("nls-offset-string", setting("classical", {"nls": {"offset": "no"}}), "classical.nls.offset", r"'no' is not allowed; estimator 'nls' takes true or false"),
-    ("nls-option-unknown", setting("classical", {"nls": {"tolerance": 1.0e-6}}), "classical.nls.tolerance", r"estimator 'nls' has no option tolerance; allowed: max_iter, offset, pad, tol"),
+    ("nls-option-unknown", setting("classical", {"nls": {"tolerance": 1.0e-6}}), "classical.nls.tolerance", r"estimator 'nls' has no option tolerance; allowed: max_iter, noise, offset, pad, tol"),
     ("nls-tol-zero", setting("classical", {"nls": {"tol": 0}}), "classical.nls.tol", r"0 is not allowed; .* a finite number > 0"),
     ("nls-iterations-float", setting("classical", {"nls": {"max_iter": 2.5}}), "classical.nls.max_iter", r"2.5 is not allowed; .* an integer >= 0"),
     ("fft-iterations-negative", setting("classical", {"fft_interp": {"n_iter": -1}}), "classical.fft_interp.n_iter", r"-1 is not allowed; estimator 'fft_interp' takes an integer >= 0"),

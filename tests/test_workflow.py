@@ -33,12 +33,13 @@ ESTIMATORS = {
 
 
 def job_counts(output: str) -> Counter:
-    """Job counts from the 'Job stats' table of a dry run."""
+    """Job counts from the 'Job stats' table of a dry run (rule names made from dataset
+    names may hold dots and hyphens)."""
     table = output.split("Job stats:", 1)[1]
     return Counter(
         {
             m[1]: int(m[2])
-            for m in re.finditer(r"^(\w+)\s+(\d+)$", table, re.MULTILINE)
+            for m in re.finditer(r"^([\w.-]+)\s+(\d+)$", table, re.MULTILINE)
             if m[1] != "total"
         }
     )
@@ -67,15 +68,16 @@ def test_default_study_plan(tmp_path, default_config):
         *ESTIMATORS,
     }
     # Every estimator on the 9 noise levels and a2_thread (bench_clean is their own); the
-    # noise sweep's 18 networks on the 9 levels.
+    # noise sweep's 18 networks on the 9 levels; two estimators (coloured_noise, the same
+    # runs) on the 9 levels of each of the two AR(1) benchmarks.
     cross = study.cross_evaluations(default_config)
-    assert len(cross) == 7 * (9 + 1) + 18 * 9
-    assert len(study.leaderboard_datasets(default_config)) == 9 + 2
+    assert len(cross) == 7 * (9 + 1) + 18 * 9 + 2 * 2 * 9
+    assert len(study.leaderboard_datasets(default_config)) == 9 + 2 + 2 * 9
     thread = [e for e in default_config["experiments"].values() if "thread" in e]
     assert {e["thread"] for e in thread} == set(SETUPS)
     assert all(len(e["seeds"]) >= 3 for e in thread)
     n_datasets = len(default_config["datasets"])
-    assert n_datasets == 12 + 9 + 9 + 1
+    assert n_datasets == 12 + 9 + 9 + 1 + 2 * 9
     assert jobs == Counter(
         dataset=n_datasets,
         bound=n_datasets,
@@ -87,6 +89,7 @@ def test_default_study_plan(tmp_path, default_config):
         # estimators' own dataset)
         evaluate_on_bench_noise=7 + 18,
         evaluate_on_a2_thread=7,
+        **{f"evaluate_on_bench_ar1_rho{rho}": 2 for rho in (0.5, 0.9)},
         aggregate=1,
         leaderboard=1,
         experiment_figures=len(default_config["experiments"]),
