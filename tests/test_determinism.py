@@ -72,6 +72,7 @@ def train(path, env, backend):
     return np.load(path), json.loads(line.removeprefix("NUMERICS "))
 
 
+@pytest.mark.slow  # two full-width trainings in fresh processes per backend
 @pytest.mark.parametrize("backend", ["tensorflow", "jax"])
 def test_lstm_retrained_in_a_fresh_process_predicts_the_same(tmp_path, backend):
     cache = tmp_path / "compiled"
