@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "benchmarks" / "bench_training.py"
 
@@ -32,6 +34,7 @@ def markdown_rows(text: str) -> list[list[str]]:
     ]
 
 
+@pytest.mark.slow  # trains in fresh processes
 def test_quick_run_prints_one_table_with_expected_columns():
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
     proc = subprocess.run(

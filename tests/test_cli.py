@@ -72,6 +72,7 @@ def test_trained_model(tmp_path, capsys, series):
     assert code == 2 and "series have 50 samples, shorter than the 64 that" in err
 
 
+@pytest.mark.slow  # trains a model, then runs the installed CLI in fresh processes
 def test_estimator_model_in_a_fresh_process_and_wrong_lengths(tmp_path, series):
     """An estimator's custom layers load in safe mode in a process that never built one,
     and series of another length are refused naming both lengths."""

@@ -60,6 +60,7 @@ def warm_cache(tmp_path_factory):
     return cache
 
 
+@pytest.mark.slow  # JAX jobs in fresh processes
 def test_a_corrupt_entry_is_replaced_and_the_next_job_loads_it(warm_cache, tmp_path):
     cache = tmp_path / "jax"
     shutil.copytree(warm_cache, cache)
@@ -75,6 +76,7 @@ def test_a_corrupt_entry_is_replaced_and_the_next_job_loads_it(warm_cache, tmp_p
     assert entries(cache) == repaired, "the job compiled anew instead of loading"
 
 
+@pytest.mark.slow  # JAX jobs in fresh processes
 def test_a_moved_cache_stays_warm(warm_cache, tmp_path):
     moved = tmp_path / "elsewhere"
     shutil.copytree(warm_cache, moved)

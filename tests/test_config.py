@@ -1,11 +1,12 @@
-"""Bad configs stop the study with a message that names the key at fault."""
+"""The config as the workflow sees it: shipped configs, defaults, SNR levels, runs, names.
+
+Malformed configs, one table of them, are in test_malformed_configs.py."""
 
 import copy
 import re
 
 import pytest
 import yaml
-from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
 from sinefreq import classical, params, signals
@@ -54,117 +55,6 @@ def set_at(cfg, path, value):
 
 
 DELETE = object()
-
-SCHEMA_ERRORS = [
-    ("models.tiny_lstm.epoch", 3, r"'epoch' was unexpected"),
-    ("models.tiny_lstm.epochs", -1, r"-1 is less than the minimum of 1"),
-    ("models.tiny_lstm.epochs", "ten", r"'ten' is not of type 'integer'"),
-    ("models.tiny_lstm.loss", "cross_entropy", r"'cross_entropy' is not one of"),
-    ("models.tiny_lstm.target_scaling", "log", r"'log' is not one of \['none', 'minmax'\]"),
-    ("models.tiny_lstm.learning_rate", 0, r"0 is less than or equal to the minimum of 0"),
-    ("datasets.tiny_a0_f5.n_samples", 2, r"2 is less than the minimum of 4"),
-    ("datasets.tiny_a0_f5.seed", DELETE, r"'seed' is a required property"),
-    ("datasets.tiny_a0_f5.train.frequencies", {"range": [1, 4]}, r"'range' was unexpected"),
-    ("datasets.tiny_a0_f5.snr_db", "loud", r"'loud' is not of type 'number', 'null', 'array'"),
-    ("experiments.sweep.seeds", [], r"\[\] should be non-empty"),
-    ("experiments.sweep.thread", "A3-lstm", r"'A3-lstm' is not one of"),
-    ("experiments", {}, r"{} should be non-empty"),
-    (
-        "models.tiny_hybrid.loss",
-        "mean_squared_error",
-        r"'mean_squared_error' is not one of \['bound', 'mse'\]",
-    ),
-    ("models.tiny_hybrid.regime", "fresh", r"'fresh' is not one of \['thread', 'estimator'\]"),
-    ("models.tiny_hybrid.generator", {"freq": [1, 2]}, r"'freq' was unexpected"),
-    ("models.tiny_hybrid.max_minutes", 0, r"0 is less than or equal to the minimum of 0"),
-    ("models.tiny_lstm.kind", "magic", r"'magic' is not one of \['learned', 'hybrid', 'thread'\]"),
-    ("experiments.bench.evaluate_on", [], r"\[\] should be non-empty"),
-]
-
-
-@pytest.mark.parametrize(("path", "value", "message"), SCHEMA_ERRORS)
-def test_schema_rejects(path, value, message, schema_path):
-    with pytest.raises(WorkflowError, match=message):
-        validated(edit(path, value), schema_path)
-
-
-CHECK_ERRORS = [
-    (
-        "models.tiny_lstm.architecture",
-        "gru",
-        r"models.tiny_lstm.architecture: unknown architecture 'gru'; known: a0_lstm, a2_dnn",
-    ),
-    (
-        "models.tiny_lstm.hyperparameters",
-        {"units": 4},
-        r"models.tiny_lstm.hyperparameters.units: architecture 'a0_lstm' has no hyper-parameter units",
-    ),
-    (
-        "experiments.sweep.models",
-        ["nope"],
-        r"experiments.sweep.models: unknown nope; defined: tiny_diverging, tiny_dnn, "
-        r"tiny_estimator, tiny_hybrid, tiny_lstm",
-    ),
-    (
-        "experiments.bench.evaluate_on",
-        ["tiny_bnech"],
-        r"experiments.bench.evaluate_on: unknown tiny_bnech; defined: q_long, tiny_a0_f10, tiny_a0_f5",
-    ),
-    (
-        "experiments.bench.evaluate_on",
-        ["q_long"],
-        r"experiments.bench.evaluate_on: dataset q_long has n_samples 64 but the experiment's "
-        r"networks are trained on tiny_a0_f8 with n_samples 32",
-    ),
-    (
-        "models.tiny_estimator.generator",
-        {"frequency": [1, 20]},
-        r"models.tiny_estimator.generator: generator spec frequency \(1.0, 20.0\) must lie "
-        r"inside \(0, 15.5\) \(Nyquist\) \(trained on series of n_samples 32\)",
-    ),
-    (
-        "models.tiny_estimator.generator",
-        {"snr_db": [20, 0]},
-        r"models.tiny_estimator.generator: generator spec snr_db: need lo <= hi, got \[20, 0\]",
-    ),
-    (
-        "models.tiny_lstm.max_minutes",
-        5,
-        r"models.tiny_lstm: max_minutes only apply with regime: estimator, and this model has "
-        r"regime: thread; remove them or set regime: estimator",
-    ),
-    (
-        "models.tiny_estimator.optimizer",
-        "sgd",
-        r"models.tiny_estimator: optimizer only apply with regime: thread",
-    ),
-    (
-        "experiments.sweep.datasets",
-        ["tiny_noise"],
-        r"experiments.sweep.sweep is 'max_freq' but datasets tiny_noise_snr0dB, tiny_noise_snr20dB have no labels.max_freq",
-    ),
-    ("classical", {"music": {}}, r"classical.music: unknown estimator; known: fft_interp, nls"),
-    (
-        "datasets.tiny_a0_f5.train.frequencies",
-        {"integers": [1, 16]},
-        r"datasets.tiny_a0_f5.train.frequencies reaches 16 cycles per window, above Nyquist 15.5 for n_samples 32; "
-        r"lower it or set datasets.tiny_a0_f5.allow_aliasing: true",
-    ),
-    (
-        "datasets.tiny_noise.train",
-        {"frequencies": {"integers": [1, 2]}},
-        r"datasets.tiny_noise: give either 'train'",
-    ),
-]
-
-
-@pytest.mark.parametrize(("path", "value", "message"), CHECK_ERRORS)
-def test_check_rejects(path, value, message, schema_path):
-    cfg = edit(path, value)
-    # a dataset of another series length, for the evaluate_on check
-    cfg["datasets"]["q_long"] = {**cfg["datasets"]["tiny_a0_f5"], "n_samples": 64}
-    with pytest.raises(study.ConfigError, match=message):
-        validated(cfg, schema_path)
 
 
 def test_estimator_regime_defaults_and_settings(schema_path):
@@ -232,6 +122,7 @@ def test_snr_list_becomes_one_labelled_dataset_per_level(schema_path):
     assert cfg["classical"] == {"fft_interp": {}, "nls": {"offset": False}}
 
 
+@pytest.mark.slow  # three snakemake processes; test_malformed_configs plans the same in-process
 @pytest.mark.parametrize(
     ("text", "message"),
     [

@@ -72,6 +72,7 @@ def train(path, env, backend):
     return np.load(path), json.loads(line.removeprefix("NUMERICS "))
 
 
+@pytest.mark.slow  # two full-width trainings in fresh processes per backend
 @pytest.mark.parametrize("backend", ["tensorflow", "jax"])
 def test_lstm_retrained_in_a_fresh_process_predicts_the_same(tmp_path, backend):
     cache = tmp_path / "compiled"
@@ -97,6 +98,7 @@ def test_lstm_retrained_in_a_fresh_process_predicts_the_same(tmp_path, backend):
     assert numerics["onednn_opts"] is (True if backend == "tensorflow" else None)
 
 
+@pytest.mark.slow  # starts TensorFlow in a fresh process
 def test_configure_runtime_refuses_a_tensorflow_started_with_other_kernels():
     code = (
         "import tensorflow\n"
@@ -128,6 +130,7 @@ def test_numerics_names_backend_versions_cpu_and_threads():
     json.dumps(n)  # goes into training.json
 
 
+@pytest.mark.slow  # seeds and saves in a fresh process
 def test_seeding_and_saving_under_jax_do_not_start_tensorflow(tmp_path):
     code = (
         "import sys, random\n"

@@ -32,6 +32,7 @@ def test_architecture_shape_params_and_safe_round_trip(name, batch, tmp_path):
     np.testing.assert_allclose(loaded.predict(batch["x"], verbose=0), before, rtol=1e-6)
 
 
+@pytest.mark.slow  # trains every estimator network
 @pytest.mark.parametrize("name", sorted(estimators.ARCHITECTURES))
 def test_a_short_fit_lowers_the_loss(name):
     keras.utils.set_random_seed(0)

@@ -1,9 +1,10 @@
-"""Every malformed config is refused by a real dry run, before any job, naming its key.
+"""Every malformed config is refused before any job, naming its key: one table, CASES.
 
-Each case mutates config/test.yaml and plans it with Snakemake's Python API, as
-``snakemake -n --configfile ...`` would (one process: forty CLI runs would take minutes).
-The refusal must name the dotted key at fault (a JSON-schema message names it as
-``['a']['b']``) and say what is wrong.
+Each case mutates config/test.yaml. The unit tier loads it as the workflow does before
+planning (sinefreq.config.load: names, schema, checks); the slow tier plans it with
+Snakemake's Python API, as ``snakemake -n --configfile ...`` would (one process: a hundred
+CLI runs would take minutes). The refusal must name the dotted key at fault (a JSON-schema
+message names it as ``['a']['b']``) and say what is wrong.
 """
 
 import copy
@@ -12,17 +13,35 @@ import re
 import pytest
 import yaml
 from snakemake.api import SnakemakeApi
+from snakemake.exceptions import WorkflowError
 from snakemake.settings.types import ConfigSettings, OutputSettings, ResourceSettings
+
+from sinefreq import config as study
 
 from .conftest import ROOT
 from .test_config import DELETE, TEST_CONFIG, set_at
 
 
+def write_config(cfg: dict | str, workdir):
+    """``cfg`` (a config, or a config file's text) as ``workdir``/config.yaml."""
+    configfile = workdir / "config.yaml"
+    configfile.write_text(cfg if isinstance(cfg, str) else yaml.safe_dump(cfg, sort_keys=False))
+    return configfile
+
+
+def load_error(cfg: dict | str, workdir) -> str:
+    """Load ``cfg`` as the workflow does before planning; the refusal's text, or ""."""
+    try:
+        study.load(write_config(cfg, workdir), ROOT / "config" / "schema.yaml")
+    except (study.ConfigError, WorkflowError) as err:  # a crash is not a refusal
+        return f"{type(err).__name__}: {err}"
+    return ""
+
+
 def dry_run(cfg: dict | str, workdir) -> str:
     """Plan ``cfg`` (a config, or a config file's text) as ``snakemake -n`` does; return
     the error text, or "" if it plans."""
-    configfile = workdir / "config.yaml"
-    configfile.write_text(cfg if isinstance(cfg, str) else yaml.safe_dump(cfg, sort_keys=False))
+    configfile = write_config(cfg, workdir)
     try:
         with SnakemakeApi(OutputSettings()) as api:
             workflow = api.workflow(
@@ -58,6 +77,16 @@ def renamed(section: str, old: str, new: str):
 def setting(path: str, value):
     """A mutation setting (or deleting) the value at a dotted path."""
     return lambda cfg: set_at(cfg, path, value)
+
+
+def with_long_dataset(mutation):
+    """``mutation`` after adding q_long, a dataset of another series length (64 samples)."""
+
+    def mutate(cfg):
+        cfg["datasets"]["q_long"] = {**cfg["datasets"]["tiny_a0_f5"], "n_samples": 64}
+        mutation(cfg)
+
+    return mutate
 
 
 NOISE = "datasets.tiny_noise"
@@ -97,9 +126,9 @@ CASES = [
     ("activation-unknown", setting(f"{LSTM}.output_activation", "rellu"), f"{LSTM}.output_activation", r"'rellu' is not allowed; .* a string \(one of: celu, elu, .*relu"),
     ("activation-number", setting(f"{DNN}.activation", 3), f"{DNN}.activation", r"3 is not allowed; architecture 'a2_dnn' takes a string"),
     ("layers-zero", setting(f"{DNN}.hidden_layers", 0), f"{DNN}.hidden_layers", r"0 is not allowed; architecture 'a2_dnn' takes an integer >= 1"),
-    ("hyperparameter-unknown", setting(LSTM, {"units": 4}), f"{LSTM}.units", r"architecture 'a0_lstm' has no hyper-parameter units; allowed: dense_units, dropout"),
+    ("hyperparameter-unknown", setting(LSTM, {"units": 4}), f"{LSTM}.units", r"models.tiny_lstm.hyperparameters.units: architecture 'a0_lstm' has no hyper-parameter units; allowed: dense_units, dropout"),
     ("hyperparameters-list", setting(LSTM, [4]), LSTM, r"\[4\] is not of type 'object'"),
-    ("architecture-unknown", setting("models.tiny_lstm.architecture", "gru"), "models.tiny_lstm.architecture", r"unknown architecture 'gru'; known: a0_lstm"),
+    ("architecture-unknown", setting("models.tiny_lstm.architecture", "gru"), "models.tiny_lstm.architecture", r"models.tiny_lstm.architecture: unknown architecture 'gru'; known: a0_lstm, a2_dnn"),
     # Classical estimators' options, against their signatures.
     ("nls-pad-odd", setting("classical", {"nls": {"pad": 3}}), "classical.nls.pad", r"3 is not allowed; estimator 'nls' takes an integer >= 2, even"),
     ("nls-offset-string", setting("classical", {"nls": {"offset": "no"}}), "classical.nls.offset", r"'no' is not allowed; estimator 'nls' takes true or false"),
@@ -107,7 +136,7 @@ CASES = [
     ("nls-tol-zero", setting("classical", {"nls": {"tol": 0}}), "classical.nls.tol", r"0 is not allowed; .* a finite number > 0"),
     ("nls-iterations-float", setting("classical", {"nls": {"max_iter": 2.5}}), "classical.nls.max_iter", r"2.5 is not allowed; .* an integer >= 0"),
     ("fft-iterations-negative", setting("classical", {"fft_interp": {"n_iter": -1}}), "classical.fft_interp.n_iter", r"-1 is not allowed; estimator 'fft_interp' takes an integer >= 0"),
-    ("estimator-unknown", setting("classical", {"music": {}}), "classical.music", r"unknown estimator; known: fft_interp, nls"),
+    ("estimator-unknown", setting("classical", {"music": {}}), "classical.music", r"classical.music: unknown estimator; known: fft_interp, nls"),
     ("estimator-options-number", setting("classical", {"nls": 5}), "classical.nls", r"5 is not of type 'object'"),
     # [low, high] ranges and frequency specs.
     ("amplitude-reversed", setting(f"{NOISE}.amplitude", [2, 0.5]), f"{NOISE}.amplitude", r"\[2, 0.5\] is not allowed; give a finite number or \[low, high\] with low <= high"),
@@ -120,11 +149,11 @@ CASES = [
     ("uniform-reversed", setting(f"{NOISE}.partition.frequencies", {"uniform": [5, 1, 40]}), f"{NOISE}.partition.frequencies.uniform", r"\[5, 1, 40\] is not allowed"),
     ("values-empty", setting(f"{A0}.train.frequencies", {"values": []}), f"{A0}.train.frequencies.values", r"\[\] should be non-empty"),
     ("values-nan", setting(f"{A0}.train.frequencies", {"values": [1, float("nan")]}), f"{A0}.train.frequencies.values", r"\[1, nan\] is not allowed; frequencies must be finite"),
-    ("above-nyquist", setting(f"{A0}.train.frequencies", {"integers": [1, 16]}), f"{A0}.train.frequencies", r"reaches 16 cycles per window, above Nyquist 15.5"),
+    ("above-nyquist", setting(f"{A0}.train.frequencies", {"integers": [1, 16]}), f"{A0}.train.frequencies", r"datasets.tiny_a0_f5.train.frequencies reaches 16 cycles per window, above Nyquist 15.5 for n_samples 32; lower it or set datasets.tiny_a0_f5.allow_aliasing: true"),
     ("test-size-whole-pool", setting(f"{NOISE}.partition.test_size", 40), f"{NOISE}.partition.test_size", r"40 is not allowed; the pool .* holds 40 series, so at most 39"),
     ("test-size-above-pool", setting(f"{NOISE}.partition.test_size", 100), f"{NOISE}.partition.test_size", r"100 is not allowed"),
     ("test-size-zero", setting(f"{NOISE}.partition.test_size", 0), f"{NOISE}.partition.test_size", r"0 is less than the minimum of 1"),
-    ("train-and-partition", setting(f"{NOISE}.train", {"frequencies": {"integers": [1, 2]}}), NOISE, r"give either 'train' .* or 'partition'"),
+    ("train-and-partition", setting(f"{NOISE}.train", {"frequencies": {"integers": [1, 2]}}), NOISE, r"datasets.tiny_noise: give either 'train' .* or 'partition'"),
     # Noise levels.
     ("snr-list-infinite", setting(f"{NOISE}.snr_db", [0, float("inf")]), f"{NOISE}.snr_db[1]", r"inf is not allowed; give a finite level in dB"),
     ("snr-nan", setting(f"{A0}.snr_db", float("nan")), f"{A0}.snr_db", r"nan is not allowed; give a finite level in dB"),
@@ -150,30 +179,69 @@ CASES = [
     ("epochs-zero", setting("models.tiny_lstm.epochs", 0), "models.tiny_lstm.epochs", r"0 is less than the minimum of 1"),
     ("repeats-zero", setting(f"{A0}.train.repeats", 0), f"{A0}.train.repeats", r"0 is less than the minimum of 1"),
     ("misspelt-key", setting("models.tiny_lstm.epoch", 3), "models.tiny_lstm", r"'epoch' was unexpected"),
-    ("experiment-unknown-model", setting("experiments.sweep.models", ["nope"]), "experiments.sweep.models", r"unknown nope; defined: tiny_diverging"),
-    ("sweep-unlabelled", setting("experiments.sweep.datasets", ["tiny_noise"]), "experiments.sweep.sweep", r"datasets tiny_noise_snr0dB, tiny_noise_snr20dB have no labels.max_freq"),
+    ("experiment-unknown-model", setting("experiments.sweep.models", ["nope"]), "experiments.sweep.models", r"experiments.sweep.models: unknown nope; defined: tiny_diverging, tiny_dnn, tiny_estimator, tiny_hybrid, tiny_lstm"),
+    ("sweep-unlabelled", setting("experiments.sweep.datasets", ["tiny_noise"]), "experiments.sweep.sweep", r"experiments.sweep.sweep is 'max_freq' but datasets tiny_noise_snr0dB, tiny_noise_snr20dB have no labels.max_freq"),
     ("seed-missing", setting(f"{A0}.seed", DELETE), A0, r"'seed' is a required property"),
     ("epsilon-for-sgd", setting("models.tiny_diverging.epsilon", 1e-8), "models.tiny_diverging", r"epsilon does not apply to optimizer sgd"),
     ("epsilon-zero", setting("models.tiny_lstm.epsilon", 0), "models.tiny_lstm.epsilon", r"0 is less than or equal to the minimum of 0"),
     ("thread-points-unknown-setup", setting("experiments.seeds.thread_points", "A2-lstm"), "experiments.seeds.thread_points", r"'A2-lstm' is not one of \['A0-lstm'\]"),
     ("thread-points-off-the-threads", setting("experiments.seeds.datasets", ["tiny_a0_f8"]), "experiments.seeds.thread_points", r"reported at max_freq 10, 20, 30, but datasets tiny_a0_f8 have no labels.max_freq among those"),
+    # From test_config.py's schema and check tables (merged here: one table).
+    ("epochs-negative", setting("models.tiny_lstm.epochs", -1), "models.tiny_lstm.epochs", r"-1 is less than the minimum of 1"),
+    ("epochs-string", setting("models.tiny_lstm.epochs", "ten"), "models.tiny_lstm.epochs", r"'ten' is not of type 'integer'"),
+    ("loss-unknown", setting("models.tiny_lstm.loss", "cross_entropy"), "models.tiny_lstm.loss", r"'cross_entropy' is not one of"),
+    ("target-scaling-unknown", setting("models.tiny_lstm.target_scaling", "log"), "models.tiny_lstm.target_scaling", r"'log' is not one of \['none', 'minmax'\]"),
+    ("learning-rate-zero", setting("models.tiny_lstm.learning_rate", 0), "models.tiny_lstm.learning_rate", r"0 is less than or equal to the minimum of 0"),
+    ("n-samples-two", setting(f"{A0}.n_samples", 2), f"{A0}.n_samples", r"2 is less than the minimum of 4"),
+    ("frequencies-range", setting(f"{A0}.train.frequencies", {"range": [1, 4]}), f"{A0}.train.frequencies", r"'range' was unexpected"),
+    ("seeds-empty", setting("experiments.sweep.seeds", []), "experiments.sweep.seeds", r"\[\] should be non-empty"),
+    ("thread-setup-unknown", setting("experiments.sweep.thread", "A3-lstm"), "experiments.sweep.thread", r"'A3-lstm' is not one of"),
+    ("experiments-empty", setting("experiments", {}), "experiments", r"{} should be non-empty"),
+    ("estimator-loss-unknown", setting("models.tiny_hybrid.loss", "mean_squared_error"), "models.tiny_hybrid.loss", r"'mean_squared_error' is not one of \['bound', 'mse'\]"),
+    ("regime-unknown", setting("models.tiny_hybrid.regime", "fresh"), "models.tiny_hybrid.regime", r"'fresh' is not one of \['thread', 'estimator'\]"),
+    ("generator-key-unknown", setting("models.tiny_hybrid.generator", {"freq": [1, 2]}), "models.tiny_hybrid.generator", r"'freq' was unexpected"),
+    ("max-minutes-zero", setting("models.tiny_hybrid.max_minutes", 0), "models.tiny_hybrid.max_minutes", r"0 is less than or equal to the minimum of 0"),
+    ("kind-unknown", setting("models.tiny_lstm.kind", "magic"), "models.tiny_lstm.kind", r"'magic' is not one of \['learned', 'hybrid', 'thread'\]"),
+    ("evaluate-on-empty", setting("experiments.bench.evaluate_on", []), "experiments.bench.evaluate_on", r"\[\] should be non-empty"),
+    ("evaluate-on-unknown", with_long_dataset(setting("experiments.bench.evaluate_on", ["tiny_bnech"])), "experiments.bench.evaluate_on", r"experiments.bench.evaluate_on: unknown tiny_bnech; defined: q_long, tiny_a0_f10, tiny_a0_f5"),
+    ("evaluate-on-other-length", with_long_dataset(setting("experiments.bench.evaluate_on", ["q_long"])), "experiments.bench.evaluate_on", r"experiments.bench.evaluate_on: dataset q_long has n_samples 64 but the experiment's networks are trained on tiny_a0_f8 with n_samples 32"),
+    ("generator-above-nyquist", setting("models.tiny_estimator.generator", {"frequency": [1, 20]}), "models.tiny_estimator.generator", r"models.tiny_estimator.generator: generator spec frequency \(1.0, 20.0\) must lie inside \(0, 15.5\) \(Nyquist\) \(trained on series of n_samples 32\)"),
+    ("generator-snr-reversed", setting("models.tiny_estimator.generator", {"snr_db": [20, 0]}), "models.tiny_estimator.generator", r"models.tiny_estimator.generator: generator spec snr_db: need lo <= hi, got \[20, 0\]"),
+    ("max-minutes-for-thread-regime", setting("models.tiny_lstm.max_minutes", 5), "models.tiny_lstm", r"models.tiny_lstm: max_minutes only apply with regime: estimator, and this model has regime: thread; remove them or set regime: estimator"),
+    ("optimizer-for-estimator-regime", setting("models.tiny_estimator.optimizer", "sgd"), "models.tiny_estimator", r"models.tiny_estimator: optimizer only apply with regime: thread"),
 ]  # fmt: skip
 
 
+def assert_refused(error: str, key: str, message: str) -> None:
+    assert error, "this config was accepted"
+    assert names_key(error, key), f"{key} not named in:\n{error}"
+    assert re.search(message, error, re.DOTALL), error
+
+
+def mutated(change) -> dict:
+    cfg = copy.deepcopy(TEST_CONFIG)
+    change(cfg)
+    return cfg
+
+
+# Every test below runs each config both ways: loaded (the unit tier) and planned by a
+# real dry run (the slow tier: about a second a config).
+ROUTES = pytest.mark.parametrize(
+    "route", [load_error, pytest.param(dry_run, marks=pytest.mark.slow)], ids=["load", "dry-run"]
+)
+
+
+@ROUTES
 @pytest.mark.parametrize(
     ("change", "key", "message"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
 )
-def test_dry_run_refuses(change, key, message, tmp_path):
-    cfg = copy.deepcopy(TEST_CONFIG)
-    change(cfg)
-    error = dry_run(cfg, tmp_path)
-    assert error, "the dry run planned this config"
-    assert names_key(error, key), f"{key} not named in:\n{error}"
-    assert re.search(message, error, re.DOTALL), error
+def test_refuses(route, change, key, message, tmp_path):
+    assert_refused(route(mutated(change), tmp_path), key, message)
     assert not (tmp_path / "data").exists() and not (tmp_path / "results").exists()
 
 
-def test_every_problem_is_reported_at_once(tmp_path):
+@ROUTES
+def test_every_problem_is_reported_at_once(route, tmp_path):
     cfg = copy.deepcopy(TEST_CONFIG)
     changes = {
         f"{LSTM}.dropout": 1.5,
@@ -184,7 +252,7 @@ def test_every_problem_is_reported_at_once(tmp_path):
     for path, value in changes.items():
         setting(path, value)(cfg)
     cfg["classical"] = {"nls": {"pad": 3}}
-    error = dry_run(cfg, tmp_path)
+    error = route(cfg, tmp_path)
     for key in [*changes, "classical.nls.pad"]:
         assert names_key(error, key), f"{key} not named in:\n{error}"
 
@@ -215,12 +283,11 @@ VALID = [
 ]
 
 
+@ROUTES
 @pytest.mark.parametrize("change", [c[1] for c in VALID], ids=[c[0] for c in VALID])
-def test_dry_run_plans_valid_variants(change, tmp_path):
-    """The same route plans well-formed configs: the refusals above are the checks'."""
-    cfg = copy.deepcopy(TEST_CONFIG)
-    change(cfg)
-    assert dry_run(cfg, tmp_path) == ""
+def test_plans_valid_variants(route, change, tmp_path):
+    """The same routes take well-formed configs: the refusals above are the checks'."""
+    assert route(mutated(change), tmp_path) == ""
 
 
 CONFIG_TEXT = (ROOT / "config" / "test.yaml").read_text()
@@ -252,14 +319,16 @@ def _line_of(text: str) -> int:
     ],
     ids=["dataset-pasted-twice", "model-key-twice"],
 )
-def test_dry_run_refuses_a_key_written_twice(edit, message, tmp_path):
+@ROUTES
+def test_refuses_a_key_written_twice(route, edit, message, tmp_path):
     text = edit(CONFIG_TEXT)
     assert text != CONFIG_TEXT
-    error = dry_run(text, tmp_path)
+    error = route(text, tmp_path)
     assert re.search(message, error), error
 
 
-def test_merged_keys_overridden_are_not_duplicates(tmp_path):
+@ROUTES
+def test_merged_keys_overridden_are_not_duplicates(route, tmp_path):
     """config/test.yaml overrides keys that `<<: *tiny` brings in: that plans."""
     assert "<<: *tiny" in CONFIG_TEXT
-    assert dry_run(CONFIG_TEXT, tmp_path) == ""
+    assert route(CONFIG_TEXT, tmp_path) == ""

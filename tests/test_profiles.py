@@ -83,6 +83,7 @@ def planned_resources(workdir, *args) -> dict[str, list[dict]]:
     return jobs
 
 
+@pytest.mark.slow  # plans the tiny study in a snakemake process
 def test_stacked_gpu_profile_keeps_the_rules_resources(tmp_path):
     pytest.importorskip("snakemake_executor_plugin_slurm")
     profiles = ["--profile", str(ROOT / "profiles" / "slurm")]

@@ -36,6 +36,7 @@ SNAKEFILE = textwrap.dedent(
 
 
 @pytest.mark.slurm
+@pytest.mark.slow
 def test_tiny_workflow_runs_through_slurm(slurm_cluster, tmp_path):
     workdir = tmp_path / "wf"
     workdir.mkdir()

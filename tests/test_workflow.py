@@ -45,6 +45,7 @@ def job_counts(output: str) -> Counter:
     )
 
 
+@pytest.mark.slow  # plans the default study in a snakemake process
 def test_default_study_plan(tmp_path, default_config):
     proc = run_snakemake(
         "-n", "--configfile", str(ROOT / "config" / "config.yaml"), "--directory", str(tmp_path)
