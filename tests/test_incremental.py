@@ -245,7 +245,7 @@ CODE_EDITS = {
     "steps.py": EVERY_RULE,  # at module level: every step
     "thread.py": TABLES | PAPER,  # paper.py imports it at module level
     "training.py": NETWORKS,
-    "trend.py": {"failure_trend"} | TEXTS,  # paper.py imports it at module level
+    "trend.py": PAPER | {"failure_trend"},  # paper.py imports it at module level
 }
 LIBRARY = ROOT / "src" / "sinefreq"
 
