@@ -16,7 +16,7 @@ os.environ.update(
 )
 
 from sinefreq import config as study  # noqa: E402
-from sinefreq import fingerprint, paper, signals, thread  # noqa: E402
+from sinefreq import fingerprint, paper, signals, thread, trend  # noqa: E402
 from sinefreq import models as registry  # noqa: E402
 
 # Snakemake's YAML loader keeps the last of two equal keys, so the config files it read
@@ -83,6 +83,11 @@ def seed_experiments():
     return [
         name for name, exp in config["experiments"].items() if exp.get("thread_points")
     ]
+
+
+def trend_experiments():
+    """Experiments whose failure rate is tested along a label (a sweep, or thread_points)."""
+    return [name for name, exp in config["experiments"].items() if trend.label_of(exp)]
 
 
 def dataset_labels(datasets):
@@ -245,6 +250,13 @@ def all_outputs():
         *expand(
             "results/figures/{experiment}/train_mae_by_seed.png",
             experiment=seed_experiments(),
+        ),
+        *expand(
+            "results/failure_trend/{experiment}.csv", experiment=trend_experiments()
+        ),
+        *expand(
+            "results/figures/{experiment}/failure_rate.png",
+            experiment=trend_experiments(),
         ),
         "results/speed.csv",
         "results/report/workflow.rst",

@@ -41,6 +41,42 @@ rule seed_distribution:
         "../scripts/seed_distribution.py"
 
 
+rule failure_trend:
+    input:
+        runs="results/runs.csv",
+    output:
+        table=report(
+            "results/failure_trend/{experiment}.csv",
+            caption=caption_of("failure_trend_table"),
+            category=experiment_category,
+            labels={"table": "failure rate along the sweep ({experiment})"},
+        ),
+        figure=report(
+            "results/figures/{experiment}/failure_rate.png",
+            caption=caption_of("failure_trend"),
+            category=experiment_category,
+            subcategory="{experiment}",
+            labels={"experiment": "{experiment}", "figure": "failure rate"},
+        ),
+        figure_pdf="results/figures/{experiment}/failure_rate.pdf",
+    log:
+        "logs/paper/failure_trend_{experiment}.log",
+    wildcard_constraints:
+        experiment="|".join(trend_experiments()) or "^$",
+    conda:
+        ENV
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    params:
+        experiment=lambda w: config["experiments"][w.experiment],
+        labels=lambda w: dataset_labels(config["experiments"][w.experiment]["datasets"]),
+        code=step_code("failure_trend"),
+    script:
+        "../scripts/failure_trend.py"
+
+
 rule by_frequency:
     input:
         metrics=leaderboard_evaluations("metrics.json"),

@@ -9,14 +9,16 @@ from .conftest import ROOT, load_yaml, planned_jobs
 
 pytestmark = pytest.mark.slow
 
-# Jobs every change to a run's results brings: the tables, the sweep figures and seed
-# distributions (they read the tables), the report's texts and the target rule.
+# Jobs every change to a run's results brings: the tables, the sweep figures, seed
+# distributions and failure trends (they read the tables), the report's texts and the
+# target rule.
 AGGREGATION = {
     ("aggregate", ""),
     ("all", ""),
     ("sweep_figure", "experiment=sweep, sweep=max_freq"),
     ("sweep_figure", "experiment=noise, sweep=snr_db"),
     ("seed_distribution", "experiment=seeds"),
+    *(("failure_trend", f"experiment={e}") for e in ("sweep", "noise", "seeds")),
     ("report_texts", ""),
 }
 
@@ -203,13 +205,14 @@ EVERY_RULE = {
     "frequency_figure",
     "sweep_figure",
     "seed_distribution",
+    "failure_trend",
     "by_frequency",
     "report_texts",
     "speed",
     "all",
 }
 TEXTS = {"report_texts", "all"}  # the report's texts read every table
-TABLES = {"aggregate", "sweep_figure", "seed_distribution"} | TEXTS
+TABLES = {"aggregate", "sweep_figure", "seed_distribution", "failure_trend"} | TEXTS
 FIGURES = {"experiment_figures", "frequency_figure", "sweep_figure", "all"}
 PAPER = {"seed_distribution", "by_frequency"} | TEXTS  # paper.py's steps
 BOARD = {"leaderboard", "by_frequency"} | TEXTS  # they read every evaluation on the benchmarks
@@ -235,13 +238,14 @@ CODE_EDITS = {
     "models.py": NETWORKS,  # outside the builders: every model
     "paper.py": PAPER,
     "params.py": NETWORKS | {"classical"},  # models and classical import it
-    "plots.py": FIGURES | BOARD | PAPER,
+    "plots.py": FIGURES | BOARD | PAPER | {"failure_trend"},
     "regime.py": NETWORKS,  # the train step's estimator regime
     "signals.py": EVERY_RULE,  # every dataset, then all that follows
     "speed.py": JOBS | TEXTS,
     "steps.py": EVERY_RULE,  # at module level: every step
     "thread.py": TABLES | PAPER,  # paper.py imports it at module level
     "training.py": NETWORKS,
+    "trend.py": PAPER | {"failure_trend"},  # paper.py imports it at module level
 }
 LIBRARY = ROOT / "src" / "sinefreq"
 

@@ -108,6 +108,7 @@ def test_captions_and_front_page_state_the_run_numbers():
     assert set(texts) == set(paper.CAPTIONS)
     assert "held-out MAE 0.0625" in texts["predicted_vs_true"]
     assert "50th percentile" in texts["seed_distribution"]
+    assert "m failed 0/10 at 10 [0.00, 0.28]" in texts["failure_trend"]  # one point: no test
     page = paper.front_page(paper.answer(pd.DataFrame(), seeds, pd.DataFrame(),
                                          pd.DataFrame()), list(paper.CATEGORIES))  # fmt: skip
     assert page.startswith(paper.QUESTION) and "0.0504" not in page  # numbers, as printed

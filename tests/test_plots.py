@@ -78,6 +78,25 @@ def _rmse_vs_snr():
     return plots.rmse_vs_snr({"noise": {"bound": (snr, rmse / 3), "curves": curves}}, "t")
 
 
+def _failure_rate():
+    # Two models at two points, one point shared by two datasets (as answer 1's max_freq 30).
+    table = pd.DataFrame(
+        {
+            "model": ["a", "a", "a", "b", "b", "b"],
+            "dataset": ["d10", "d30", "e30"] * 2,
+            "max_freq": [10, 30, 30] * 2,
+            "n_runs": [10] * 6,
+            "n_failed": [0, 3, 10, 1, 1, 1],
+            "failure_rate": [0.0, 0.3, 1.0, 0.1, 0.1, 0.1],
+            "rate_lo": [0.0, 0.108, 0.722, 0.018, 0.018, 0.018],
+            "rate_hi": [0.278, 0.603, 1.0, 0.404, 0.404, 0.404],
+            "trend_z": [2.5] * 3 + [0.0] * 3,
+            "trend_p": [0.0124] * 3 + [1.0] * 3,
+        }
+    )
+    return plots.failure_rate(table, "max_freq", "t")
+
+
 FIGURES = {
     "predicted_vs_true": _predicted_vs_true,
     "learning_curves": _learning_curves,
@@ -85,6 +104,7 @@ FIGURES = {
     "classical_sweep": _classical_sweep,
     "error_vs_frequency": _error_vs_frequency,
     "rmse_vs_snr": _rmse_vs_snr,
+    "failure_rate": _failure_rate,
 }
 
 
@@ -255,3 +275,19 @@ def test_a_failed_save_leaves_neither_file(tmp_path, failing):
 def test_save_wants_a_png_path(tmp_path):
     with pytest.raises(ValueError, match="png"):
         plots.save(_line_plot(), tmp_path / "f.pdf")
+
+
+def test_failure_rate_shows_each_point_its_interval_and_the_trend_test(figures):
+    (ax,) = panels(figures["failure_rate"])
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels == [
+        "a: trend p = 0.012 (Cochran-Armitage z = +2.50)",
+        "b: trend p = 1 (Cochran-Armitage z = +0.00)",
+    ]
+    # Error bars span each point's interval; the six points sit at six places.
+    bars = [c for c in ax.collections if c.get_segments()]
+    spans = sorted((round(s[0][1], 3), round(s[1][1], 3)) for c in bars for s in c.get_segments())
+    assert spans == sorted([(0.0, 0.278), (0.108, 0.603), (0.722, 1.0)] + [(0.018, 0.404)] * 3)
+    xs = {round(s[0][0], 6) for c in bars for s in c.get_segments()}
+    assert len(xs) == 6
+    assert {t.get_text() for t in ax.texts} == {"0/10", "3/10", "10/10", "1/10"}

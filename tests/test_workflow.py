@@ -19,7 +19,7 @@ from sinefreq import config as study
 from sinefreq import paper
 from sinefreq.thread import SETUPS
 
-from .conftest import ROOT, copy_workflow, run_snakemake
+from .conftest import ROOT, copy_workflow, planned_jobs, run_snakemake
 
 ESTIMATORS = {
     "a2_lstm_estimator",
@@ -52,12 +52,15 @@ def test_default_study_plan(tmp_path, default_config):
     )
     jobs = job_counts(proc.stdout)
     runs = study.runs(default_config)
-    # The thread: the question's 2 setups and answer 1 on 3 datasets x 3 seeds, answer 0
-    # over 8 max_freq values x 3 seeds, answer 2's 2 setups x 10 seeds; the thread's three
-    # answer-0 points x 10 seeds x 2 models (Keras 3 and 2 defaults), less the 3 x 3 runs
+    # The thread: the question's 2 setups x 3 seeds, answer 1 on 3 datasets and answer 0
+    # over 8 max_freq values x 10 seeds, answer 2's 2 setups x 10 seeds; the thread's three
+    # answer-0 points x 10 seeds x 2 models (Keras 3 and 2 defaults), less the 3 x 10 runs
     # the sweep shares; the noise sweep: 9 SNR levels x 2 networks x 1 seed; the estimators:
     # 7 networks x 1 seed.
-    assert len(runs) == (1 + 1 + 3 + 8) * 3 + 2 * 10 + (3 * 2 * 10 - 3 * 3) + 9 * 2 + 7
+    assert len(runs) == (1 + 1) * 3 + (3 + 8) * 10 + 2 * 10 + (3 * 2 * 10 - 3 * 10) + 9 * 2 + 7
+    # Every point the study draws a conclusion from over seeds has ten of them.
+    conclusive = ("a0_lstm", "a0_seeds", "a1_recipe", "a2_lstm", "a2_dnn")
+    assert all(default_config["experiments"][e]["seeds"] == list(range(10)) for e in conclusive)
     assert {r.model for r in runs} == {
         "q_dense",
         "q_lstm",
@@ -96,11 +99,21 @@ def test_default_study_plan(tmp_path, default_config):
         experiment_figures=len(default_config["experiments"]),
         sweep_figure=sum("sweep" in e for e in default_config["experiments"].values()),
         seed_distribution=1,
+        # the sweeps (a0_lstm, a1_recipe, noise_sweep) and the thread's points (a0_seeds)
+        failure_trend=4,
         by_frequency=1,
         report_texts=1,
         speed=1,
         all=1,
     )
+
+
+def test_tiny_study_plans_a_failure_trend_per_sweep_and_thread_points(tmp_path):
+    workdir = copy_workflow(tmp_path / "workflow")
+    jobs = planned_jobs(workdir, "--configfile", "config/test.yaml")
+    trends = sorted(wildcards for rule, wildcards in jobs if rule == "failure_trend")
+    # the sweeps over max_freq (two points) and SNR (two levels), and the thread's one point
+    assert trends == ["experiment=noise", "experiment=seeds", "experiment=sweep"]
 
 
 @pytest.mark.slow
@@ -191,9 +204,9 @@ def test_tiny_study_figures_and_no_partial_files(tiny_study):
     pngs = sorted(figures_dir.rglob("*.png"))
     figures = sorted(p.relative_to(figures_dir).as_posix() for p in pngs)
     extra = {
-        "noise": ["error_vs_snr_db"],
-        "sweep": ["error_vs_max_freq"],
-        "seeds": ["train_mae_by_seed"],
+        "noise": ["error_vs_snr_db", "failure_rate"],
+        "sweep": ["error_vs_max_freq", "failure_rate"],
+        "seeds": ["train_mae_by_seed", "failure_rate"],
         "diverging": [],
         "bench": [],
     }
@@ -253,6 +266,7 @@ def test_report_renders(tiny_study, tmp_path):
             )
         ),  # fmt: skip
         *(results / "seed_distribution").glob("*.csv"),
+        *(results / "failure_trend").glob("*.csv"),
     ]
     assert len(marked) > 20
     missing = [p.name for p in marked if not any(n.endswith(p.name) for n in names)]

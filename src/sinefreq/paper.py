@@ -13,7 +13,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from sinefreq import aggregate, io, thread
+from sinefreq import aggregate, io, thread, trend
 
 # A run fails in any of these ways (the runs table's columns, see sinefreq.aggregate).
 FAILED = list(aggregate.FAILURES.values())
@@ -584,6 +584,15 @@ HOW_TO_READ = {
         "work (training minutes, prediction rate) the median work and start-up seconds per "
         "job."
     ),
+    "failure_trend": (
+        "Failed runs' share per point of {experiment} (diverged, collapsed or a dead output), "
+        "one series per model, with 95% Wilson intervals and k/n; the legend gives each "
+        "model's Cochran-Armitage test for a trend over the label (two-sided)."
+    ),
+    "failure_trend_table": (
+        "Per model and point: runs, failed runs, the failure rate and its 95% Wilson "
+        "interval, and the model's Cochran-Armitage trend test over the label (z, p)."
+    ),
     "runs_table": "One row per evaluation: a run (or classical estimator) on a test dataset.",
     "summary_table": (
         "Per setup (dataset, model, test dataset): runs, failed runs and each metric's mean, "
@@ -841,6 +850,17 @@ def captions(
         {n: caption("seed_distribution", f) for n, f in seeds.items()}
     )
     texts["seed_table"] = per_wildcard({n: caption("seed_table", f) for n, f in seeds.items()})
+    trends = {
+        n: _finding([trend.finding(trend.experiment_trend(runs, e, labels), trend.label_of(e))])
+        for n, e in experiments.items()
+        if trend.label_of(e)
+    }
+    texts["failure_trend"] = per_wildcard(
+        {n: caption("failure_trend", f, experiment=n) for n, f in trends.items()}
+    )
+    texts["failure_trend_table"] = per_wildcard(
+        {n: caption("failure_trend_table", f) for n, f in trends.items()}
+    )
     texts["leaderboard"] = caption("leaderboard", leaderboard_finding(board))
     texts["leaderboard_table"] = caption("leaderboard_table", leaderboard_finding(board))
     frequency = by_frequency_finding(frequency_table, BAND_EDGE)

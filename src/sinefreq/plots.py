@@ -326,3 +326,49 @@ def rmse_vs_snr(panels: dict[str, dict], title: str):
             yscale="log",
         )
     return _finish(fig, axes, title, fontsize=6)
+
+
+def failure_rate(table, label: str, title: str):
+    """Failed runs' share against a swept dataset label, one series per model: each point's
+    rate with its 95 % interval (bars) and k/n beside it, and each model's trend test in the
+    legend. ``table`` is :func:`sinefreq.trend.failure_trend`'s: per (model, dataset) a
+    column named ``label``, ``n_runs``, ``n_failed``, ``failure_rate``, ``rate_lo``,
+    ``rate_hi``, ``trend_z`` and ``trend_p``. Points at one label value (several datasets,
+    or several models) are spread a little sideways so that none hides another."""
+    fig, ax = plt.subplots(figsize=(6.4, 4.4))
+    models = list(dict.fromkeys(table["model"]))
+    values = np.sort(table[label].unique())
+    step = 0.012 * (values[-1] - values[0] if len(values) > 1 else 1.0)
+    # Every point at a label value gets its own slot: models side by side, then datasets.
+    slot = table.groupby(label).cumcount()
+    width = table.groupby(label)[label].transform("size")
+    x = table[label] + step * (slot - (width - 1) / 2)
+    for i, model in enumerate(models):
+        rows = table["model"] == model
+        mine = table[rows]
+        z, p = mine["trend_z"].iloc[0], mine["trend_p"].iloc[0]
+        test = (
+            f"trend p = {p:.2g} (Cochran-Armitage z = {z:+.2f})"
+            if np.isfinite(p)
+            else "no trend to test (one point)"
+        )
+        ax.errorbar(
+            x[rows],
+            mine["failure_rate"],
+            yerr=[mine["failure_rate"] - mine["rate_lo"], mine["rate_hi"] - mine["failure_rate"]],
+            capsize=3,
+            label=f"{model}: {test}",
+            **series_style(i, marker="o", ls="-"),
+        )
+        for xi, r in zip(x[rows], mine.itertuples(), strict=True):
+            ax.annotate(f"{r.n_failed}/{r.n_runs}", (xi, r.failure_rate), xytext=(4, 4),
+                        textcoords="offset points", fontsize=6, color=colour(i))  # fmt: skip
+    ax.set(
+        xlabel=sweep_label(label),
+        ylabel="failure rate (failed runs / runs)",
+        ylim=(-0.05, 1.1),
+        title=title,
+    )
+    ax.legend(fontsize=7, loc="best", title="95 % Wilson intervals", title_fontsize=7)
+    fig.tight_layout()
+    return fig

@@ -452,6 +452,24 @@ def seed_distribution(runs_csv, experiment: dict, labels: dict, out: dict) -> No
     print(table.to_string())
 
 
+def failure_trend(runs_csv, name: str, experiment: dict, labels: dict, out: dict) -> None:
+    """Does the failure rate of an experiment's runs change along its label (its sweep, or
+    its thread points')? ``experiment`` is its config section, ``labels`` maps its datasets
+    to their labels. Writes ``table`` (CSV: per model and point, with each model's trend
+    test) and ``figure``, titled with what the thread says, where it says anything."""
+    from sinefreq import plots, trend
+
+    table = trend.experiment_trend(io.read_table(runs_csv), experiment, labels)
+    io.write_table(out["table"], table)
+    label, claim = trend.label_of(experiment), trend.claim_of(experiment)
+    title = f"{name}: does the failure rate change with {label}?"
+    if claim:
+        title += f'\nthe thread says training "{claim}"'
+    plots.save(plots.failure_rate(table, label, title), out["figure"])
+    print(table.to_string())
+    print(trend.finding(table, label))
+
+
 def by_frequency(metrics_paths, bound_paths, tests: dict, kinds: dict, out: dict) -> None:
     """Split every noisy leaderboard evaluation's error by frequency band: write ``table``
     (CSV) and ``figure``."""

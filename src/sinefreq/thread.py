@@ -26,10 +26,15 @@ A2_LSTM_HELDOUT = np.array(
     ]
 )
 
+# What the thread says of its setups' failures along a dataset label: (setup, label) ->
+# the claim, which results/failure_trend/ tests.
+FAILURE_CLAIMS = {("A0-lstm", "max_freq"): "diverges more often as max_freq grows"}
+
 CLAIMS = {
     "Q-dense": "learns nothing useful: predicts a trivial constant",
     "Q-lstm": "learns nothing useful",
-    "A0-lstm": "train MAE 0.050 / 0.146 / 0.407 at max_freq 10 / 20 / 30; diverges more often as max_freq grows",
+    "A0-lstm": "train MAE 0.050 / 0.146 / 0.407 at max_freq 10 / 20 / 30; "
+    + FAILURE_CLAIMS[("A0-lstm", "max_freq")],
     "A1-recipe": "more data, a little noise and targets scaled to [-1, 1] should help (no numbers)",
     "A2-lstm": "held-out errors of about 0.1 to 1.5 cycles (MAE {:.2f} on its 10 printed pairs)",
     "A2-dnn": "a dense net does as well as the LSTM (no numbers)",
@@ -58,6 +63,11 @@ def points(setup: str) -> tuple[str, dict[float, float]]:
 def sweep_points(setup: str | None, sweep: str) -> dict[float, float] | None:
     """The thread's points to draw on an experiment's sweep figure, or None."""
     return SWEEP_POINTS.get((setup, sweep))
+
+
+def failure_claim(setup: str | None, label: str) -> str | None:
+    """What the thread says of ``setup``'s failures along dataset ``label``, or None."""
+    return FAILURE_CLAIMS.get((setup, label))
 
 
 def a2_lstm_heldout_mae() -> float:
