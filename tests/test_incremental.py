@@ -239,6 +239,7 @@ CODE_EDITS = {
     "regime.py": NETWORKS,  # the train step's estimator regime
     "signals.py": EVERY_RULE,  # every dataset, then all that follows
     "speed.py": JOBS | TEXTS,
+    "texts.py": TEXTS,  # the report's templates, filled from the facts
     "steps.py": EVERY_RULE,  # at module level: every step
     "thread.py": TABLES | PAPER,  # paper.py imports it at module level
     "training.py": NETWORKS,
