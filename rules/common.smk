@@ -16,7 +16,7 @@ os.environ.update(
 )
 
 from sinefreq import config as study  # noqa: E402
-from sinefreq import fingerprint, paper, signals, thread, trend  # noqa: E402
+from sinefreq import fingerprint, paper, signals, texts, thread, trend  # noqa: E402
 from sinefreq import models as registry  # noqa: E402
 
 # Snakemake's YAML loader keeps the last of two equal keys, so the config files it read
@@ -63,6 +63,11 @@ def step_code(step):
     )
 
 
+# The report's words: Jinja templates beside the Snakefile (report/workflow.rst.j2, one
+# report/captions/<name>.rst.j2 per caption), filled from the facts the study computes.
+REPORT_TEMPLATES = Path(workflow.basedir) / "report"
+
+
 def caption_path(name):
     """A caption the report_texts rule writes from the study's tables."""
     return f"results/report/captions/{name}.rst"
@@ -95,8 +100,8 @@ def dataset_labels(datasets):
 
 
 def report_text_inputs(wildcards):
-    """The tables the report's texts are written from (the leaderboard's where it has
-    benchmark datasets)."""
+    """The tables the report's facts are computed from (the leaderboard's where it has
+    benchmark datasets), and the templates that word them."""
     inputs = {
         "summary": "results/summary.csv",
         "runs": "results/runs.csv",
@@ -106,6 +111,7 @@ def report_text_inputs(wildcards):
         ),
     }
     inputs["speed"] = "results/speed.csv"
+    inputs["templates"] = sorted(map(str, REPORT_TEMPLATES.rglob("*.j2")))
     if BENCHMARKS:
         inputs["leaderboard"] = "results/leaderboard.csv"
         inputs["by_frequency"] = "results/leaderboard_by_frequency.csv"

@@ -1,5 +1,6 @@
 # The study as a paper: the thread's numbers among our seeds, where the estimators lose to
-# the bound, and the report's front page and captions, written from the study's tables.
+# the bound, and the report's facts (facts.json, from the study's tables) with the front
+# page and captions its templates (report/) make of them.
 
 
 rule seed_distribution:
@@ -116,8 +117,9 @@ rule report_texts:
     input:
         unpack(report_text_inputs),
     output:
-        **{name: caption_path(name) for name in paper.CAPTIONS},
+        **{name: caption_path(name) for name in texts.caption_names(REPORT_TEMPLATES)},
         workflow="results/report/workflow.rst",
+        facts="results/report/facts.json",
     log:
         "logs/paper/report_texts.log",
     conda:

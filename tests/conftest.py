@@ -13,7 +13,7 @@ SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
 
 
 # What a copy of the workflow needs to run on its own.
-WORKFLOW_PARTS = ("Snakefile", "rules", "scripts", "src", "config", "envs", "profiles")
+WORKFLOW_PARTS = ("Snakefile", "rules", "scripts", "src", "config", "envs", "profiles", "report")
 
 
 def run_snakemake(*args, cwd=ROOT, check=True, timeout=900, snakefile=ROOT / "Snakefile"):

@@ -1,6 +1,7 @@
 """After a complete run, each kind of change re-runs exactly the jobs that depend on it."""
 
 import contextlib
+import os
 
 import pytest
 import yaml
@@ -242,6 +243,7 @@ CODE_EDITS = {
     "regime.py": NETWORKS,  # the train step's estimator regime
     "signals.py": EVERY_RULE,  # every dataset, then all that follows
     "speed.py": JOBS | TEXTS,
+    "texts.py": TEXTS,  # the report's templates, filled from the facts
     "steps.py": EVERY_RULE,  # at module level: every step
     "thread.py": TABLES | PAPER,  # paper.py imports it at module level
     "training.py": NETWORKS,
@@ -284,3 +286,17 @@ def test_editing_one_step_reruns_that_steps_jobs_only(tiny_study, every_job):
     ):
         jobs = planned_jobs(workdir, "--configfile", "config/test.yaml")
     assert jobs == jobs_of({"bound"} | TABLES | BOARD, every_job)  # the bounds feed both
+
+
+def test_editing_a_report_template_rewrites_the_report_texts_only(tiny_study, every_job):
+    """The templates are report_texts' inputs: an edit re-writes the texts and nothing else.
+    The edit's mtime is undone with it, so later tests see a complete study."""
+    workdir, _ = tiny_study
+    template = workdir / "report" / "captions" / "runs_table.rst.j2"
+    before = template.stat()
+    try:
+        with edited(template, "One row per evaluation", "One row per evaluation (edited)"):
+            jobs = planned_jobs(workdir, "--configfile", "config/test.yaml")
+    finally:
+        os.utime(template, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert jobs == jobs_of(TEXTS, every_job)

@@ -9,6 +9,8 @@ import pytest
 
 from sinefreq import aggregate, trend
 
+from .conftest import ROOT
+
 Z95 = 1.959963984540054  # the normal's 97.5th percentile
 
 
@@ -186,20 +188,39 @@ def test_an_experiment_is_tested_along_its_sweep_or_its_thread_points():
     assert list(trend.experiment_trend(runs, sweep, labels)["n_failed"]) == [0, 1]
     one_point = trend.experiment_trend(runs, seeds, labels)
     assert one_point["trend_p"].isna().all()
-    assert "no trend to test" in trend.finding(one_point, "max_freq")
+    assert "no trend to test" in caption(trend.facts(one_point, "max_freq", None))
 
 
-def test_the_finding_says_only_what_the_test_shows():
+def caption(facts: dict) -> str:
+    """The failure-rate figure's caption (report/captions/failure_trend.rst.j2) of ``facts``."""
+    from sinefreq import texts
+
+    templates = texts.load(sorted((ROOT / "report").rglob("*.j2")))
+    template = texts.environment(templates).get_template("captions/failure_trend.rst.j2")
+    return template.render(experiment="e", e=facts)
+
+
+def test_the_words_say_only_what_the_test_shows():
     rising = runs_table({(d, "m"): ["diverged"] * (4 * i) + [None] * (10 - 4 * i)
                          for i, d in enumerate(POINTS)})  # fmt: skip
-    text = trend.finding(
-        trend.failure_trend(rising, "max_freq", POINTS, ["m"], list(range(10))), "max_freq"
+    facts = trend.facts(
+        trend.failure_trend(rising, "max_freq", POINTS, ["m"], list(range(10))), "max_freq", None
     )
-    assert "the failure rate grows with max_freq" in text and "0/10 at 10 [0.00, 0.28]" in text
+    (m,) = facts["models"]
+    assert m["shown"] and m["direction"] == "grows" and m["p"] < 0.05
+    assert m["points"][0]["failed"] == pytest.approx(
+        {"k": 0, "n": 10, "lo": 0.0, "hi": 0.27753}, abs=1e-5
+    )
+    text = caption(facts)
+    assert "the failure rate grows with max_freq" in text
+    assert "0 of 10 (95% interval 0-28%) at max_freq 10" in text
     # More failures at the top, but too few runs for the test to tell.
     weak = runs_table({("d10", "m"): [None] * 3, ("d20", "m"): [None] * 3,
                        ("d30", "m"): ["diverged", None, None]})  # fmt: skip
-    text = trend.finding(
-        trend.failure_trend(weak, "max_freq", POINTS, ["m"], [0, 1, 2]), "max_freq"
+    facts = trend.facts(
+        trend.failure_trend(weak, "max_freq", POINTS, ["m"], [0, 1, 2]), "max_freq", "diverges"
     )
-    assert "no trend over max_freq shown at 5 %" in text and "grows" not in text
+    assert not facts["models"][0]["shown"]
+    text = caption(facts)
+    assert "no trend over max_freq shown" in text and "grows" not in text
+    assert 'the thread says training "diverges"' in text

@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 from sinefreq import config as study
-from sinefreq import paper
+from sinefreq import paper, texts
 from sinefreq.thread import SETUPS
 
 from .conftest import ROOT, copy_workflow, planned_jobs, run_snakemake
@@ -271,11 +271,19 @@ def test_report_renders(tiny_study, tmp_path):
     assert len(marked) > 20
     missing = [p.name for p in marked if not any(n.endswith(p.name) for n in names)]
     assert not missing, f"not in the report: {missing}"
-    # The front page answers with the run's numbers; each caption states its finding.
-    assert paper.QUESTION in html
+    # The front page answers with the run's numbers from the facts it was rendered from;
+    # each caption states its finding.
+    facts = json.loads((results / "report" / "facts.json").read_text())
     page = (results / "report" / "workflow.rst").read_text()
-    assert re.search(r"\d\.\d", page) and "Trained as the thread trained them" in page
-    for name in paper.CAPTIONS:
+    assert page.startswith("Can a neural network predict the frequency of a sine wave?")
+    assert "Can a neural network predict the frequency" in html
+    assert "**Trained as the thread trained them.**" in page and re.search(r"\d\.\d", page)
+    assert (
+        f"{facts['thread']['failed']['k']} of {facts['thread']['failed']['n']} (95% interval"
+        in page
+    )
+    assert facts["bound"] and "the bound inside the 95% bootstrap interval" in page
+    for name in texts.caption_names(ROOT / "report"):
         text = (results / "report" / "captions" / f"{name}.rst").read_text()
         assert "**Finding:**" in text, f"caption {name} states no finding"
     for category in paper.CATEGORIES:

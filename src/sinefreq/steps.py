@@ -467,7 +467,6 @@ def failure_trend(runs_csv, name: str, experiment: dict, labels: dict, out: dict
         title += f'\nthe thread says training "{claim}"'
     plots.save(plots.failure_rate(table, label, title), out["figure"])
     print(table.to_string())
-    print(trend.finding(table, label))
 
 
 def by_frequency(metrics_paths, bound_paths, tests: dict, kinds: dict, out: dict) -> None:
@@ -484,13 +483,19 @@ def by_frequency(metrics_paths, bound_paths, tests: dict, kinds: dict, out: dict
 
 
 def report_texts(inputs: dict, experiments: dict, labels: dict, out: dict) -> None:
-    """Write the report's front page and captions (``out``: name -> path) from the tables."""
-    from sinefreq import paper
+    """Write the report's facts (``out["facts"]``, JSON) from the tables ``inputs`` names,
+    and the front page and captions (the other ``out`` names) from its templates
+    (``inputs["templates"]``)."""
+    from sinefreq import paper, texts
 
-    written = paper.report_texts(inputs, experiments, labels)
+    facts = paper.facts(inputs, experiments, labels)
+    io.write_json(out["facts"], facts)
+    # Rendered from the facts as written, so the texts show exactly what facts.json holds.
+    written = texts.render(texts.load(inputs["templates"]), io.read_json(out["facts"]))
     for name, path in out.items():
-        with io.atomic_path(path) as tmp:
-            tmp.write_text(written[name])
+        if name != "facts":
+            with io.atomic_path(path) as tmp:
+                tmp.write_text(written[name])
 
 
 def speed(benchmark_files: list, families: dict, out_path) -> None:

@@ -24,6 +24,7 @@ import pandas as pd
 from sinefreq import aggregate, thread
 
 CONFIDENCE = 0.95
+ALPHA = 0.05  # the level the trend test is read at
 INTERVAL_METHOD = "wilson"  # scipy.stats.binomtest(...).proportion_ci's method
 
 
@@ -146,24 +147,34 @@ def experiment_trend(runs: pd.DataFrame, experiment: dict, labels: dict) -> pd.D
     return failure_trend(runs, label, points, experiment["models"], experiment["seeds"])
 
 
-def finding(table: pd.DataFrame, label: str) -> str:
-    """Per model, the failed runs at each point with their interval and what the trend test
-    shows at 5 %: a rate that grows or falls with ``label``, or no trend shown."""
-    parts = []
+def count(failed: int, runs: int) -> dict:
+    """``failed`` of ``runs`` with its 95 % Wilson interval, as the report states a count
+    that moves between machines (failed runs, seeds below a number)."""
+    k, n = int(failed), int(runs)
+    if n == 0:
+        return {"k": k, "n": n, "lo": None, "hi": None}
+    low, high = rate_interval(k, n)
+    return {"k": k, "n": n, "lo": low, "hi": high}
+
+
+def facts(table: pd.DataFrame, label: str, claim: str | None) -> dict:
+    """What the report says of a :func:`failure_trend` table: per model, each point's
+    failed runs with their interval, and the trend test; ``shown`` only below ALPHA."""
+    models = []
     for model, rows in table.groupby("model", sort=False):
-        counts = ", ".join(
-            f"{r.n_failed}/{r.n_runs} at {r[label]:g} [{r.rate_lo:.2f}, {r.rate_hi:.2f}]"
-            for _, r in rows.iterrows()
+        z, p = (float(rows[c].iloc[0]) for c in ("trend_z", "trend_p"))
+        testable = math.isfinite(p)
+        models.append(
+            {
+                "model": model,
+                "points": [
+                    {"point": float(r[label]), "failed": count(r["n_failed"], r["n_runs"])}
+                    for _, r in rows.iterrows()
+                ],
+                "z": z if testable else None,
+                "p": p if testable else None,
+                "shown": testable and p < ALPHA,
+                "direction": ("grows" if z > 0 else "falls") if testable else None,
+            }
         )
-        z, p = rows["trend_z"].iloc[0], rows["trend_p"].iloc[0]
-        if not np.isfinite(p):
-            verdict = f"one {label} value, no trend to test"
-        else:
-            shown = (
-                f"the failure rate {'grows' if z > 0 else 'falls'} with {label}"
-                if p < 0.05
-                else f"no trend over {label} shown at 5 %"
-            )
-            verdict = f"Cochran-Armitage z = {z:+.2f}, p = {p:.2g}: {shown}"
-        parts.append(f"{model} failed {counts} (95 % Wilson intervals); {verdict}.")
-    return " ".join(parts)
+    return {"label": label, "claim": claim, "models": models}
