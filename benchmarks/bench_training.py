@@ -10,9 +10,11 @@ fresh subprocess with ``KERAS_BACKEND`` and the thread variables set before anyt
 imported: thread pools and backends are fixed when the framework loads. Each child replays
 the study's train step (``sinefreq.steps.train``): configure threads and seed, read the
 dataset file (written once by the parent from ``config/config.yaml``, so all children see the
-same data), build the model, ``fit`` with the study's optimizer, loss, batch size and
-validation data, save the ``.keras`` file; then it predicts both splits (not timed). Children
-run one at a time: the machine has two cores.
+same data), build the model, train it with the study's own fit (``sinefreq.training.fit``,
+given the settings object ``steps.train`` builds from the config: optimizer and its epsilon,
+loss, batch size, target scaling, validation stride; only ``epochs`` and, if asked,
+``validation_freq`` changed), save the ``.keras`` file; then it predicts both splits (not
+timed). Children run one at a time: the machine has two cores.
 
 Configurations (``--configs``; each at every ``--threads`` count):
 
@@ -270,50 +272,35 @@ def _child_config(job: dict, clock: _Clock) -> dict:
     clock.mark("runtime")
 
     from sinefreq import io, models, training
+    from sinefreq import settings as model_settings
 
     splits, attrs = io.read_dataset(job["dataset_path"])
-    settings = job["settings"]
+    # The study's settings object, as steps.train builds it, with the benchmark's epochs
+    # and validation stride.
+    settings = model_settings.replace(model_settings.of(job["settings"]), **job["changes"])
     model = models.build_model(
-        settings["architecture"], attrs["n_samples"], **settings["hyperparameters"]
+        settings.architecture, attrs["n_samples"], **settings.hyperparameters
     )
     clock.mark("built")
 
-    scale, offset = training.target_scaling(splits["train"]["y"], settings["target_scaling"])
-    optimizer = keras.optimizers.get(
-        {
-            "class_name": settings["optimizer"],
-            "config": {"learning_rate": settings["learning_rate"]},
-        }
-    )
-    model.compile(optimizer=optimizer, loss=settings["loss"], jit_compile=job["jit_compile"])
     timer = _epoch_timer()
-    fit_kwargs = {}
-    if job["validation_freq"] > 0:
-        fit_kwargs = {
-            "validation_data": (
-                training.as_model_input(model, splits["test"]["x"]),
-                (splits["test"]["y"] - offset) / scale,
-            ),
-            "validation_freq": job["validation_freq"],
-        }
     clock.mark("fit_start")
-    history = model.fit(
-        training.as_model_input(model, splits["train"]["x"]),
-        (splits["train"]["y"] - offset) / scale,
-        epochs=job["epochs"],
-        batch_size=settings["batch_size"],
-        callbacks=[keras.callbacks.TerminateOnNaN(), timer],
-        verbose=2,
-        **fit_kwargs,
+    # The study's fit itself (steps.train's), under this configuration's compiler.
+    model, history, _ = training.fit(
+        model,
+        splits["train"],
+        splits["test"],
+        settings,
+        jit_compile=job["jit_compile"],
+        callbacks=[timer],
     )
     clock.mark("fit_end")
-    model = training.with_output_scaling(model, scale, offset)
     model.save(Path(job["workdir"]) / "model.keras")
     clock.mark("end")
     return {
         "jit": bool(model.jit_compile),
         "fit": timer.summary(),
-        "loss": history.history["loss"][-1],
+        "loss": history["loss"][-1],
         "forward_flops": _forward_flops_per_sample(model),
         "predictions": _predict_splits(model, splits),
     }
@@ -598,8 +585,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--validation-freq",
         type=int,
-        default=1,
-        help="validate every N epochs as the study does (1); 0 = no validation",
+        default=None,
+        help="validate every N epochs (and after the last); default: the model's validation_freq",
     )
     parser.add_argument(
         "--compare",
@@ -662,6 +649,9 @@ def main(argv: list[str] | None = None) -> int:
             settings = study.training_settings(cfg, model_name)
             splits = signals.make_dataset(cfg["datasets"][dataset])
             epochs = overrides.get(setup, max(1, round(settings["epochs"] * args.epochs_scale)))
+            changes = {"epochs": epochs}
+            if args.validation_freq is not None:
+                changes["validation_freq"] = args.validation_freq
             steps_per_epoch = math.ceil(len(splits["train"]["y"]) / settings["batch_size"])
             runs = []  # (label, threads, [results], batch size)
             plan = [(c, n) for c in configs for n in threads]
@@ -674,8 +664,7 @@ def main(argv: list[str] | None = None) -> int:
                     "determinism": det,
                     "threads": n,
                     "seed": args.seed,
-                    "epochs": epochs,
-                    "validation_freq": args.validation_freq,
+                    "changes": changes,
                     "dataset_path": paths[dataset],
                     "settings": settings,
                 }
@@ -692,7 +681,7 @@ def main(argv: list[str] | None = None) -> int:
                     continue
                 runs.append((config_name, n, results, settings["batch_size"]))
             if setup == "A0" and compare:
-                a0_settings = {**settings, "epochs": epochs}
+                a0_settings = {**settings, **changes}
                 extra = [
                     ("thread script", "thread", "tensorflow", a0_settings["epochs"]),
                     ("steps.train (study)", "study", "tensorflow", None),
@@ -769,7 +758,7 @@ def main(argv: list[str] | None = None) -> int:
     load = ", ".join(f"{v:.1f}" for v in os.getloadavg())
     print(
         f"seed {args.seed}; times from the fastest of {args.repeats} run(s); "
-        f"validation_freq {args.validation_freq}; load average at the end {load} "
+        f"validation_freq {args.validation_freq or 'as configured'}; load average at the end {load} "
         f"on {os.cpu_count()} CPUs; total {time.time() - _T_MAIN:.0f} s"
     )
     if failed:

@@ -6,6 +6,7 @@ import pytest
 keras = pytest.importorskip("keras")
 
 from sinefreq import classical, estimators, generator, io, losses, regime  # noqa: E402
+from sinefreq.settings import EstimatorModel  # noqa: E402
 from sinefreq.signals import sine_series  # noqa: E402
 
 N = 64
@@ -37,9 +38,16 @@ def test_architecture_shape_params_and_safe_round_trip(name, batch, tmp_path):
 def test_a_short_fit_lowers_the_loss(name):
     keras.utils.set_random_seed(0)
     model = estimators.ARCHITECTURES[name](N)
-    _, history = regime.fit(
-        model, N, SPEC, epochs=3, batches_per_epoch=10, batch_size=64, val_size=256, verbose=0
+    settings = EstimatorModel(
+        architecture=name,
+        regime="estimator",
+        generator=SPEC,
+        epochs=3,
+        batches_per_epoch=10,
+        batch_size=64,
+        val_size=256,
     )
+    _, history = regime.fit(model, N, settings, verbose=0)
     assert history["loss"][-1] < history["loss"][0]
 
 

@@ -5,13 +5,16 @@ import numpy as np
 import pytest
 
 from sinefreq import models, signals, training
+from sinefreq.settings import ThreadModel
 
 SETTINGS = {
+    "architecture": "a2_dnn",
     "loss": "mean_squared_error",
     "optimizer": "adam",
     "learning_rate": 0.01,
     "epochs": 3,
     "batch_size": 16,
+    "validation_freq": 1,
 }
 
 
@@ -30,7 +33,10 @@ def fit(splits, seed=0, **overrides):
     keras.utils.set_random_seed(seed)
     model = models.build_model("a2_dnn", 32, hidden_units=8)
     return training.fit(
-        model, splits["train"], splits["test"], {**SETTINGS, "target_scaling": "none", **overrides}
+        model,
+        splits["train"],
+        splits["test"],
+        ThreadModel(**{**SETTINGS, "target_scaling": "none", **overrides}),
     )
 
 
@@ -66,7 +72,7 @@ def test_validation_at_a_stride_keeps_one_history_row_per_epoch(splits):
     assert training.validation_epochs(3, 10) == [3]
     keras.utils.set_random_seed(0)
     model = models.build_model("a2_dnn", 32, hidden_units=8)
-    settings = {**SETTINGS, "epochs": 5, "validation_freq": 2, "target_scaling": "none"}
+    settings = ThreadModel(**{**SETTINGS, "epochs": 5, "validation_freq": 2})
     _, history, diverged = training.fit(model, splits["train"], splits["test"], settings)
     assert not diverged and len(history["loss"]) == len(history["val_loss"]) == 5
     validated = [i + 1 for i, v in enumerate(history["val_loss"]) if np.isfinite(v)]

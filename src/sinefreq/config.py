@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from sinefreq import classical, estimators, generator, models, noise, params, signals, thread
+from sinefreq import settings as model_settings
 
 # Names of datasets, models, experiments and estimators become file paths and Snakemake
 # wildcards. The schema says the same (propertyNames); a test keeps the two equal. Python's
@@ -469,13 +470,15 @@ def _training_size_problems(config: dict, datasets: dict, experiments: dict) -> 
     problems = []
     for name, spec in config["models"].items():
         key = f"models.{name}"
-        estimator = spec.get("regime", "thread") == "estimator"
+        if model_settings.problems(spec, key):
+            continue  # _regime_problems reports them
+        typed = model_settings.of(spec, key)
+        estimator = isinstance(typed, model_settings.EstimatorModel)
         found = {}
         for dataset, n in _trained_lengths(name, datasets, experiments):
-            batch = spec.get("batch_size", 256 if estimator else 32)
-            epochs = spec.get("epochs", 200 if estimator else 1)
+            batch, epochs = typed.batch_size, typed.epochs
             if estimator:
-                per_epoch = spec.get("batches_per_epoch", 100)
+                per_epoch = typed.batches_per_epoch
                 series = per_epoch * batch
                 drawn = f"{epochs:,} epochs x {per_epoch:,} batches x {batch:,} series"
             else:
@@ -507,7 +510,7 @@ def _training_size_problems(config: dict, datasets: dict, experiments: dict) -> 
                 ),
             ]
             if estimator:
-                val = spec.get("val_size", 4096)
+                val = typed.val_size
                 checks.append(
                     (
                         "val_size",
@@ -747,12 +750,10 @@ def _length_problems(name: str, exp: dict, datasets: dict) -> list[str]:
     return problems
 
 
-# Keys that belong to one training regime; the schema fills the other regime's defaults
-# only, so a key present in the wrong regime was written by the user.
-REGIME_KEYS = {
-    "thread": ("optimizer", "epsilon", "target_scaling", "validation_freq"),
-    "estimator": ("generator", "batches_per_epoch", "patience", "max_minutes", "clip", "val_size"),
-}
+# Keys that belong to one training regime (sinefreq.settings declares them); the schema
+# fills the other regime's defaults only, so a key present in the wrong regime was written
+# by the user.
+REGIME_KEYS = model_settings.regime_keys()
 
 
 def _regime_problems(config: dict, datasets: dict, experiments: dict) -> list[str]:
@@ -761,14 +762,8 @@ def _regime_problems(config: dict, datasets: dict, experiments: dict) -> list[st
     problems = []
     for name, spec in config["models"].items():
         key = f"models.{name}"
-        regime = spec.get("regime", "thread")
-        for other, keys in REGIME_KEYS.items():
-            misplaced = [k for k in keys if other != regime and k in spec]
-            if misplaced:
-                problems.append(
-                    f"{key}: {', '.join(misplaced)} only apply with regime: {other}, and "
-                    f"this model has regime: {regime}; remove them or set regime: {other}"
-                )
+        regime = spec.get("regime", model_settings.DEFAULT_REGIME)
+        problems += model_settings.problems(spec, key)
         if spec.get("optimizer") == "sgd" and "epsilon" in spec:
             problems.append(f"{key}: epsilon does not apply to optimizer sgd (it has none)")
         if regime != "estimator":

@@ -12,27 +12,20 @@ import numpy as np
 
 from sinefreq import generator, losses
 from sinefreq.crlb import db_above_bound
+from sinefreq.settings import EstimatorModel
 
 
 def fit(
     model,
     n_samples: int,
-    spec: dict,
+    settings: EstimatorModel,
     *,
     seed: int = 0,
-    loss: str = "bound",
-    clip: float | None = None,
-    learning_rate: float = 1e-3,
-    epochs: int = 100,
-    batches_per_epoch: int = 100,
-    batch_size: int = 256,
-    val_size: int = 4096,
-    patience: int = 15,
-    max_minutes: float | None = None,
     verbose: int = 2,
     validation: dict | None = None,
 ):
-    """Compile and fit ``model`` (predicting cycles per window) on series drawn from ``spec``.
+    """Compile and fit ``model`` (predicting cycles per window) on series drawn from
+    ``settings.generator``, as the estimator regime's ``settings`` say.
 
     ``loss`` is ``"bound"`` (:class:`losses.BoundWeightedMSE`, ``clip`` caps a series'
     squared error in units of its bound) or ``"mse"``. The learning rate halves when the
@@ -44,15 +37,21 @@ def fit(
     """
     import keras
 
+    spec, patience = settings.generator, settings.patience
     train = generator.SeriesDataset(
-        n_samples, spec, batch_size=batch_size, batches=batches_per_epoch, seed=seed, bound=True
+        n_samples,
+        spec,
+        batch_size=settings.batch_size,
+        batches=settings.batches_per_epoch,
+        seed=seed,
+        bound=True,
     )
     val = validation
     if val is None:
-        val = generator.validation_set(n_samples, spec, val_size, seed)
+        val = generator.validation_set(n_samples, spec, settings.val_size, seed)
     model.compile(
-        optimizer=keras.optimizers.Adam(learning_rate),
-        loss=losses.get(loss, clip=clip),
+        optimizer=keras.optimizers.Adam(settings.learning_rate),
+        loss=losses.get(settings.loss, clip=settings.clip),
         metrics=[losses.frequency_mse, losses.bound_ratio],
     )
     callbacks = [
@@ -60,12 +59,12 @@ def fit(
         keras.callbacks.ReduceLROnPlateau(factor=0.5, patience=max(2, patience // 3)),
         keras.callbacks.EarlyStopping(patience=patience, restore_best_weights=True),
     ]
-    if max_minutes is not None:
-        callbacks.append(_time_limit(max_minutes))
+    if settings.max_minutes is not None:
+        callbacks.append(_time_limit(settings.max_minutes))
     history = model.fit(
         train,
         validation_data=(val["x"], generator.targets(val, bound=True)),
-        epochs=epochs,
+        epochs=settings.epochs,
         callbacks=callbacks,
         verbose=verbose,
     )

@@ -86,25 +86,28 @@ def make_dataset(name: str, spec: dict, out_path) -> None:
 def train(
     dataset_path, settings: dict, seed: int, threads: int, out: dict, backend: str | None = None
 ) -> None:
-    """Train one (dataset, model, seed) run in its ``settings["regime"]``. ``out`` holds the
+    """Train one (dataset, model, seed) run in its regime, as its ``settings`` (a model's
+    config, :func:`sinefreq.config.training_settings`) say. ``out`` holds the
     paths ``model``, ``history`` (CSV, one row per epoch), ``status`` (JSON: diverged,
     epochs, wall time, numerics) and ``validation`` (HDF5: the series it validated on)."""
     import time
 
     from sinefreq import models, training
+    from sinefreq import settings as model_settings
 
     training.configure_runtime(threads, seed, backend)
     import pandas as pd
 
     splits, attrs = io.read_dataset(dataset_path)
     n_samples = attrs["n_samples"]
-    model = models.build_model(settings["architecture"], n_samples, **settings["hyperparameters"])
+    typed = model_settings.of(settings)
+    model = models.build_model(typed.architecture, n_samples, **typed.hyperparameters)
     model.summary()
     start = time.monotonic()
-    if settings["regime"] == "estimator":
-        model, history, diverged, validation = _fit_estimator(model, n_samples, settings, seed)
+    if isinstance(typed, model_settings.EstimatorModel):
+        model, history, diverged, validation = _fit_estimator(model, n_samples, typed, seed)
     else:
-        model, history, diverged = training.fit(model, splits["train"], splits["test"], settings)
+        model, history, diverged = training.fit(model, splits["train"], splits["test"], typed)
         # The thread's regime validates (draws its learning curves) on the test split.
         validation = {"x": splits["test"]["x"], "y": splits["test"]["y"]}
     train_minutes = (time.monotonic() - start) / 60.0
@@ -121,7 +124,7 @@ def train(
     io.write_arrays(
         out["validation"],
         validation,
-        {"regime": settings["regime"], "n_samples": n_samples, "seed": seed, "settings": settings},
+        {"regime": typed.regime, "n_samples": n_samples, "seed": seed, "settings": settings},
     )
     io.write_json(
         out["status"],
@@ -139,36 +142,16 @@ def train(
     )
 
 
-def _fit_estimator(model, n_samples: int, settings: dict, seed: int):
-    """The estimator regime: fresh series every epoch from ``settings["generator"]``,
+def _fit_estimator(model, n_samples: int, settings, seed: int):
+    """The estimator regime (``settings``: a :class:`sinefreq.settings.EstimatorModel`):
+    fresh series every epoch from ``settings.generator``,
     validated on a fixed set (returned, to be saved beside the model)."""
     import math
 
     from sinefreq import generator, regime
 
-    spec = settings["generator"]
-    validation = generator.validation_set(n_samples, spec, settings["val_size"], seed)
-    model, history = regime.fit(
-        model,
-        n_samples,
-        spec,
-        seed=seed,
-        validation=validation,
-        **{
-            key: settings[key]
-            for key in (
-                "loss",
-                "clip",
-                "learning_rate",
-                "epochs",
-                "batches_per_epoch",
-                "batch_size",
-                "val_size",
-                "patience",
-                "max_minutes",
-            )
-        },
-    )
+    validation = generator.validation_set(n_samples, settings.generator, settings.val_size, seed)
+    model, history = regime.fit(model, n_samples, settings, seed=seed, validation=validation)
     diverged = not all(math.isfinite(v) for v in history.get("loss", []))
     return model, history, diverged, validation
 

@@ -10,12 +10,16 @@ import json
 import math
 import os
 import sys
+import typing
 from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 
-TARGET_SCALINGS = ("none", "minmax")
+from sinefreq.settings import ThreadModel
+
+# The Literal of ThreadModel.target_scaling, for the message of a direct call.
+TARGET_SCALINGS = typing.get_args(ThreadModel.model_fields["target_scaling"].annotation)
 
 
 # Read by TensorFlow once, when it is imported: oneDNN kernels on ("1", TensorFlow's own
@@ -412,41 +416,44 @@ def as_model_input(model, x: np.ndarray) -> np.ndarray:
     return x.reshape((*x.shape, *channels)).astype("float32")
 
 
-def fit(model, train: dict, test: dict, settings: dict) -> tuple[object, dict[str, list], bool]:
-    """Compile and fit ``model`` as ``settings`` say (loss, optimizer, learning_rate,
-    epsilon, epochs, batch_size, target_scaling, validation_freq).
+def fit(
+    model, train: dict, test: dict, settings: ThreadModel, *, jit_compile="auto", callbacks=()
+) -> tuple[object, dict[str, list], bool]:
+    """Compile and fit ``model`` as the thread regime's ``settings`` say (loss, optimizer,
+    learning_rate, epsilon, epochs, batch_size, target_scaling, validation_freq).
 
     The test split is passed as validation data only to draw learning curves; it
     never steers training, so it is evaluated every ``validation_freq`` epochs and after
     the last (on the thread's small datasets a pass costs about as much as an epoch).
-    Returns the model that predicts cycles per window, the per-epoch history (NaN where
-    an epoch was not validated), and whether the loss became NaN or infinite (training
-    stops).
+    ``jit_compile`` (Keras' default, "auto") and extra ``callbacks`` let the training
+    benchmark time this very fit under other compilers. Returns the model that predicts
+    cycles per window, the per-epoch history (NaN where an epoch was not validated), and
+    whether the loss became NaN or infinite (training stops).
     """
     import keras
 
-    scale, offset = target_scaling(train["y"], settings["target_scaling"])
+    scale, offset = target_scaling(train["y"], settings.target_scaling)
     optimizer = keras.optimizers.get(
         {
-            "class_name": settings["optimizer"],
+            "class_name": settings.optimizer,
             "config": {
-                "learning_rate": settings["learning_rate"],
+                "learning_rate": settings.learning_rate,
                 # Only where a model sets it: Keras' own default otherwise (1e-7).
-                **({"epsilon": settings["epsilon"]} if "epsilon" in settings else {}),
+                **({"epsilon": settings.epsilon} if settings.epsilon is not None else {}),
             },
         }
     )
-    model.compile(optimizer=optimizer, loss=settings["loss"])
-    validated = validation_epochs(settings["epochs"], settings.get("validation_freq", 1))
+    model.compile(optimizer=optimizer, loss=settings.loss, jit_compile=jit_compile)
+    validated = validation_epochs(settings.epochs, settings.validation_freq)
     history = model.fit(
         as_model_input(model, train["x"]),
         (train["y"] - offset) / scale,
         validation_data=(as_model_input(model, test["x"]), (test["y"] - offset) / scale),
-        epochs=settings["epochs"],
-        batch_size=settings["batch_size"],
+        epochs=settings.epochs,
+        batch_size=settings.batch_size,
         validation_freq=validated,
         shuffle=True,  # Keras' default, seeded by configure_runtime
-        callbacks=[keras.callbacks.TerminateOnNaN()],
+        callbacks=[keras.callbacks.TerminateOnNaN(), *callbacks],
         verbose=2,
     )
     losses = history.history.get("loss", [])
