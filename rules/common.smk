@@ -63,6 +63,13 @@ def step_code(step):
     )
 
 
+def builder_code(model):
+    """Fingerprint of a model's builder, whose body step_code leaves out: editing it
+    re-trains that model and nothing else."""
+    architecture = config["models"][model]["architecture"]
+    return fingerprint.function_fingerprint(registry.get_builder(architecture))
+
+
 def caption_path(name):
     """A caption the report_texts rule writes from the study's tables."""
     return f"results/report/captions/{name}.rst"

@@ -21,9 +21,7 @@ rule train:
         seed=lambda w: int(w.seed),
         backend=config["keras_backend"],
         # Editing this model's builder re-trains it; other builders' edits do not.
-        builder=lambda w: registry.builder_fingerprint(
-            config["models"][w.model]["architecture"]
-        ),
+        builder=lambda w: builder_code(w.model),
         code=step_code("train"),
     script:
         "../scripts/train.py"
