@@ -235,6 +235,7 @@ CODE_EDITS = {
     "models.py": NETWORKS,  # outside the builders: every model
     "paper.py": PAPER,
     "params.py": NETWORKS | {"classical"},  # models and classical import it
+    "paths.py": JOBS | TEXTS,  # the speed step reads its jobs' names with it
     "plots.py": FIGURES | BOARD | PAPER,
     "regime.py": NETWORKS,  # the train step's estimator regime
     "signals.py": EVERY_RULE,  # every dataset, then all that follows

@@ -17,7 +17,7 @@ import re
 from pathlib import Path
 from typing import NamedTuple
 
-from sinefreq import classical, estimators, generator, models, params, signals, thread
+from sinefreq import classical, estimators, generator, models, params, paths, signals, thread
 
 # Names of datasets, models, experiments and estimators become file paths and Snakemake
 # wildcards. The schema says the same (propertyNames); a test keeps the two equal. Python's
@@ -62,7 +62,8 @@ class Run(NamedTuple):
 
     @property
     def path(self) -> str:
-        return f"{self.dataset}/{self.model}/seed{self.seed}"
+        """The run's identity as a relative path (:data:`sinefreq.paths.RUN`)."""
+        return paths.fill(paths.RUN, **self._asdict())
 
 
 def is_name(text) -> bool:
