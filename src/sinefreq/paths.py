@@ -13,6 +13,9 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
+# Templates are built with f-strings where their own text holds no field, and with +
+# where it does (an f-string would read a field as its own).
+
 # -- Datasets ------------------------------------------------------------------------
 DATASET = "data/{dataset}.h5"
 
@@ -71,7 +74,7 @@ JOBS = {
     "dataset": "dataset/{dataset}",
     "train": f"train/{RUN}",
     "evaluate": f"evaluate/{RUN}",
-    "evaluate_on": f"evaluate/{RUN}/on/{{family}}",
+    "evaluate_on": f"evaluate/{RUN}" + "/on/{family}",
     "aggregate": "aggregate",
     "classical": "classical/{dataset}/{method}",
     "bound": "bound/{dataset}",
