@@ -243,6 +243,7 @@ CODE_EDITS = {
     "steps.py": EVERY_RULE,  # at module level: every step
     "thread.py": TABLES | PAPER,  # paper.py imports it at module level
     "training.py": NETWORKS,
+    "userfiles.py": set(),  # the command line's input files; no rule runs it
 }
 LIBRARY = ROOT / "src" / "sinefreq"
 
