@@ -15,7 +15,8 @@ modules, so no backend loads while the workflow is parsed):
 
 Each reached module is hashed as code, not text: its syntax tree without docstrings (of
 the module, its classes and functions) and without positions, so an edit to a comment, a
-docstring or the layout re-runs nothing, and any other edit re-runs the steps it reaches.
+docstring or the layout re-runs nothing, and any other edit re-runs the steps it reaches
+(a step that printed a ``__doc__`` would need its text hashed: none does).
 The bodies of functions the step cannot reach in its own module and of functions listed
 as ``hidden`` (e.g. model builders, each fingerprinted on its own by
 :func:`function_fingerprint`) are left out.
