@@ -13,11 +13,6 @@ if not workflow.overwrite_configfiles:
     configfile: "config/config.yaml"
 
 
-# The front page and captions are written from the study's tables (rules/paper.smk), so
-# every number in the report is the run's own.
-report: "results/report/workflow.rst"
-
-
 # Checks the config (its files' keys, its names, the schema, then sinefreq.config.check).
 include: "rules/common.smk"
 include: "rules/data.smk"
@@ -28,6 +23,11 @@ include: "rules/figures.smk"
 include: "rules/leaderboard.smk"
 include: "rules/paper.smk"
 include: "rules/speed.smk"
+
+
+# The front page and captions are written from the study's tables (rules/paper.smk), so
+# every number in the report is the run's own.
+report: paths.REPORT_PAGE
 
 
 rule all:

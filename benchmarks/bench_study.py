@@ -43,9 +43,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from sinefreq import speed  # noqa: E402
+from sinefreq import paths, speed  # noqa: E402
 
-BENCHMARK_PREFIX = "results/benchmarks/"  # where the workflow writes them, from its folder
+BENCHMARK_PREFIX = f"{paths.BENCHMARKS}/"  # where the workflow writes them, from its folder
 
 
 # --------------------------------------------------------------------------------------

@@ -1,13 +1,13 @@
 rule classical:
     input:
-        dataset="data/{dataset}.h5",
+        dataset=paths.DATASET,
     output:
-        metrics="results/classical/{dataset}/{method}/metrics.json",
-        predictions="results/classical/{dataset}/{method}/predictions.h5",
+        metrics=paths.CLASSICAL_METRICS,
+        predictions=paths.CLASSICAL_PREDICTIONS,
     log:
-        "logs/classical/{dataset}/{method}.log",
+        paths.log("classical"),
     benchmark:
-        "results/benchmarks/classical/{dataset}/{method}.tsv"
+        paths.benchmark("classical")
     conda:
         ENV
     threads: 1
@@ -23,11 +23,11 @@ rule classical:
 
 rule bound:
     input:
-        dataset="data/{dataset}.h5",
+        dataset=paths.DATASET,
     output:
-        "results/bounds/{dataset}.json",
+        paths.BOUND,
     log:
-        "logs/bound/{dataset}.log",
+        paths.log("bound"),
     conda:
         ENV
     threads: 1

@@ -16,7 +16,15 @@ os.environ.update(
 )
 
 from sinefreq import config as study  # noqa: E402
-from sinefreq import fingerprint, paper, signals, texts, thread, trend  # noqa: E402
+from sinefreq import (
+    fingerprint,
+    paper,
+    paths,
+    signals,
+    texts,
+    thread,
+    trend,
+)  # noqa: E402
 from sinefreq import models as registry  # noqa: E402
 
 # Snakemake's YAML loader keeps the last of two equal keys, so the config files it read
@@ -68,9 +76,16 @@ def step_code(step):
 REPORT_TEMPLATES = Path(workflow.basedir) / "report"
 
 
+def builder_code(model):
+    """Fingerprint of a model's builder, whose body step_code leaves out: editing it
+    re-trains that model and nothing else."""
+    architecture = config["models"][model]["architecture"]
+    return fingerprint.function_fingerprint(registry.get_builder(architecture))
+
+
 def caption_path(name):
     """A caption the report_texts rule writes from the study's tables."""
-    return f"results/report/captions/{name}.rst"
+    return paths.fill(paths.CAPTION, name=name)
 
 
 def caption_of(name):
@@ -103,23 +118,17 @@ def report_text_inputs(wildcards):
     """The tables the report's facts are computed from (the leaderboard's where it has
     benchmark datasets), and the templates that word them."""
     inputs = {
-        "summary": "results/summary.csv",
-        "runs": "results/runs.csv",
-        "thread": "results/thread_comparison.csv",
-        "seeds": expand(
-            "results/seed_distribution/{experiment}.csv", experiment=seed_experiments()
-        ),
+        "summary": paths.SUMMARY_TABLE,
+        "runs": paths.RUNS_TABLE,
+        "thread": paths.THREAD_TABLE,
+        "seeds": expand(paths.SEED_TABLE, experiment=seed_experiments()),
     }
-    inputs["speed"] = "results/speed.csv"
+    inputs["speed"] = paths.SPEED_TABLE
     inputs["templates"] = sorted(map(str, REPORT_TEMPLATES.rglob("*.j2")))
     if BENCHMARKS:
-        inputs["leaderboard"] = "results/leaderboard.csv"
-        inputs["by_frequency"] = "results/leaderboard_by_frequency.csv"
+        inputs["leaderboard"] = paths.LEADERBOARD_TABLE
+        inputs["by_frequency"] = paths.BY_FREQUENCY_TABLE
     return inputs
-
-
-# A run's wildcards as a path.
-RUN = "{dataset}/{model}/seed{seed}"
 
 
 def run_identity(wildcards):
@@ -131,31 +140,26 @@ def run_identity(wildcards):
     }
 
 
-def run_path(name):
-    return f"results/runs/{RUN}/{name}"
-
-
-def cross_path(name, test):
-    """A run's evaluation on dataset ``test`` (evaluate_on)."""
-    return f"results/runs/{RUN}/on/{test}/{name}"
-
-
-def cross_files(name):
-    """A file of every evaluation on another dataset (evaluate_on)."""
-    return [f"results/runs/{run.path}/on/{test}/{name}" for run, test in CROSS]
+def cross_files(template):
+    """A file of every evaluation on another dataset (evaluate_on): ``template`` with the
+    run's and the test dataset's fields."""
+    return [paths.fill(template, test=test, **run._asdict()) for run, test in CROSS]
 
 
 def leaderboard_evaluations(name):
-    """A file of every evaluation on a leaderboard dataset: the networks' own (where a
-    run's dataset is one), their evaluate_on ones, and the classical estimators'."""
+    """File ``name`` (paths.METRICS, paths.PREDICTIONS) of every evaluation on a
+    leaderboard dataset: the networks' own (where a run's dataset is one), their
+    evaluate_on ones, and the classical estimators'."""
     return [
-        *run_files([r for r in RUNS if r.dataset in BENCHMARKS], name),
-        *cross_files(name),
+        *run_files(
+            [r for r in RUNS if r.dataset in BENCHMARKS],
+            f"{paths.RUN_EVALUATION}/{name}",
+        ),
+        *cross_files(f"{paths.CROSS_EVALUATION}/{name}"),
         *expand(
-            "results/classical/{dataset}/{method}/{name}",
+            f"{paths.CLASSICAL_EVALUATION}/{name}",
             dataset=BENCHMARKS,
             method=config["classical"],
-            name=name,
         ),
     ]
 
@@ -175,8 +179,9 @@ def runs_of(experiment):
     return study.experiment_runs(config, experiment)
 
 
-def run_files(runs, name):
-    return [f"results/runs/{run.path}/{name}" for run in runs]
+def run_files(runs, template):
+    """``template`` (a run's file) for each of ``runs``."""
+    return [paths.fill(template, **run._asdict()) for run in runs]
 
 
 def experiment_datasets(experiment):
@@ -214,7 +219,7 @@ def thread_sweep_points(experiment, sweep):
 
 def sweep_figures():
     return [
-        f"results/figures/{name}/error_vs_{exp['sweep']}.png"
+        paths.figure(f"error_vs_{exp['sweep']}", experiment=name)
         for name, exp in config["experiments"].items()
         if exp.get("sweep")
     ]
@@ -223,7 +228,7 @@ def sweep_figures():
 def experiment_outputs(experiments):
     """Each experiment's own figures: what its runs need, and no other experiment's."""
     return expand(
-        "results/figures/{experiment}/{figure}.png",
+        paths.figure("{figure}"),
         experiment=experiments,
         figure=["predicted_vs_true", "learning_curves", "error_vs_frequency"],
     )
@@ -235,51 +240,43 @@ def thread_experiments():
 
 def all_outputs():
     return [
-        "results/runs.csv",
-        "results/summary.csv",
-        "results/thread_comparison.md",
+        paths.RUNS_TABLE,
+        paths.SUMMARY_TABLE,
+        paths.THREAD_MARKDOWN,
         *experiment_outputs(config["experiments"]),
         *sweep_figures(),
-        "results/leaderboard.csv",
-        "results/figures/leaderboard/rmse_vs_snr.png",
+        paths.LEADERBOARD_TABLE,
+        paths.figure("rmse_vs_snr", experiment=paths.LEADERBOARD_FIGURES),
         *(
             [
-                "results/leaderboard_by_frequency.csv",
-                "results/figures/leaderboard/error_by_frequency.png",
+                paths.BY_FREQUENCY_TABLE,
+                paths.figure(
+                    "error_by_frequency", experiment=paths.LEADERBOARD_FIGURES
+                ),
             ]
             if BENCHMARKS
             else []
         ),
-        *expand(
-            "results/seed_distribution/{experiment}.csv", experiment=seed_experiments()
-        ),
-        *expand(
-            "results/figures/{experiment}/train_mae_by_seed.png",
-            experiment=seed_experiments(),
-        ),
-        *expand(
-            "results/failure_trend/{experiment}.csv", experiment=trend_experiments()
-        ),
-        *expand(
-            "results/figures/{experiment}/failure_rate.png",
-            experiment=trend_experiments(),
-        ),
-        "results/speed.csv",
-        "results/report/workflow.rst",
+        *expand(paths.SEED_TABLE, experiment=seed_experiments()),
+        *expand(paths.figure("train_mae_by_seed"), experiment=seed_experiments()),
+        *expand(paths.FAILURE_TREND_TABLE, experiment=trend_experiments()),
+        *expand(paths.figure("failure_rate"), experiment=trend_experiments()),
+        paths.SPEED_TABLE,
+        paths.REPORT_PAGE,
     ]
 
 
 def speed_benchmarks():
     """The benchmark file of every job of the study that writes one."""
     return [
-        *(f"results/benchmarks/train/{run.path}.tsv" for run in RUNS),
-        *(f"results/benchmarks/evaluate/{run.path}.tsv" for run in RUNS),
+        *(paths.benchmark("train", **run._asdict()) for run in RUNS),
+        *(paths.benchmark("evaluate", **run._asdict()) for run in RUNS),
         *(
-            f"results/benchmarks/evaluate/{run.path}/on/{family}.tsv"
+            paths.benchmark("evaluate_on", family=family, **run._asdict())
             for run, family in study.family_evaluations(config)
         ),
         *expand(
-            "results/benchmarks/classical/{dataset}/{method}.tsv",
+            paths.benchmark("classical"),
             dataset=config["datasets"],
             method=config["classical"],
         ),
@@ -289,11 +286,11 @@ def speed_benchmarks():
 def speed_work_records():
     """Where those jobs record their work (train_minutes, series_per_s)."""
     return [
-        *run_files(RUNS, "training.json"),
-        *run_files(RUNS, "metrics.json"),
-        *cross_files("metrics.json"),
+        *run_files(RUNS, paths.RUN_TRAINING),
+        *run_files(RUNS, paths.RUN_METRICS),
+        *cross_files(paths.CROSS_METRICS),
         *expand(
-            "results/classical/{dataset}/{method}/metrics.json",
+            paths.CLASSICAL_METRICS,
             dataset=config["datasets"],
             method=config["classical"],
         ),

@@ -1,8 +1,8 @@
 rule dataset:
     output:
-        "data/{dataset}.h5",
+        paths.DATASET,
     log:
-        "logs/dataset/{dataset}.log",
+        paths.log("dataset"),
     conda:
         ENV
     threads: 1

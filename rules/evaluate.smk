@@ -2,16 +2,16 @@
 # of the family's datasets: the same script and step serve both.
 rule evaluate:
     input:
-        dataset=["data/{dataset}.h5"],
-        model=run_path("model.keras"),
-        status=run_path("training.json"),
+        dataset=[paths.DATASET],
+        model=paths.RUN_MODEL,
+        status=paths.RUN_TRAINING,
     output:
-        metrics=[run_path("metrics.json")],
-        predictions=[run_path("predictions.h5")],
+        metrics=[paths.RUN_METRICS],
+        predictions=[paths.RUN_PREDICTIONS],
     log:
-        f"logs/evaluate/{RUN}.log",
+        paths.log("evaluate"),
     benchmark:
-        f"results/benchmarks/evaluate/{RUN}.tsv"
+        paths.benchmark("evaluate")
     conda:
         ENV
     threads: 1
@@ -35,16 +35,18 @@ for family, tests in EVALUATION_FAMILIES.items():
         name:
             f"evaluate_on_{family}"
         input:
-            dataset=[f"data/{test}.h5" for test in tests],
-            model=run_path("model.keras"),
-            status=run_path("training.json"),
+            dataset=[paths.fill(paths.DATASET, dataset=test) for test in tests],
+            model=paths.RUN_MODEL,
+            status=paths.RUN_TRAINING,
         output:
-            metrics=[cross_path("metrics.json", test) for test in tests],
-            predictions=[cross_path("predictions.h5", test) for test in tests],
+            metrics=[paths.fill(paths.CROSS_METRICS, test=test) for test in tests],
+            predictions=[
+                paths.fill(paths.CROSS_PREDICTIONS, test=test) for test in tests
+            ],
         log:
-            f"logs/evaluate/{RUN}/on/{family}.log",
+            paths.log("evaluate_on", family=family),
         benchmark:
-            f"results/benchmarks/evaluate/{RUN}/on/{family}.tsv"
+            paths.benchmark("evaluate_on", family=family)
         conda:
             ENV
         threads: 1
@@ -61,35 +63,35 @@ for family, tests in EVALUATION_FAMILIES.items():
 
 rule aggregate:
     input:
-        metrics=[*run_files(RUNS, "metrics.json"), *cross_files("metrics.json")],
+        metrics=[*run_files(RUNS, paths.RUN_METRICS), *cross_files(paths.CROSS_METRICS)],
         classical=expand(
-            "results/classical/{dataset}/{method}/metrics.json",
+            paths.CLASSICAL_METRICS,
             dataset=config["datasets"],
             method=config["classical"],
         ),
-        bounds=expand("results/bounds/{dataset}.json", dataset=config["datasets"]),
+        bounds=expand(paths.BOUND, dataset=config["datasets"]),
     output:
         runs=report(
-            "results/runs.csv",
+            paths.RUNS_TABLE,
             caption=caption_of("runs_table"),
             category=paper.ALL_RUNS,
             labels={"table": "every evaluation"},
         ),
         summary=report(
-            "results/summary.csv",
+            paths.SUMMARY_TABLE,
             caption=caption_of("summary_table"),
             category=paper.ALL_RUNS,
             labels={"table": "statistics over seeds"},
         ),
-        thread_csv="results/thread_comparison.csv",
+        thread_csv=paths.THREAD_TABLE,
         thread_md=report(
-            "results/thread_comparison.md",
+            paths.THREAD_MARKDOWN,
             caption=caption_of("thread_table"),
             category=paper.THREAD,
             labels={"table": "the thread beside us"},
         ),
     log:
-        "logs/aggregate.log",
+        paths.log("aggregate"),
     conda:
         ENV
     threads: 1

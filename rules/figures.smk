@@ -1,26 +1,26 @@
 rule experiment_figures:
     input:
-        predictions=lambda w: run_files(runs_of(w.experiment), "predictions.h5"),
-        histories=lambda w: run_files(runs_of(w.experiment), "history.csv"),
+        predictions=lambda w: run_files(runs_of(w.experiment), paths.RUN_PREDICTIONS),
+        histories=lambda w: run_files(runs_of(w.experiment), paths.RUN_HISTORY),
     output:
         predicted_vs_true=report(
-            "results/figures/{experiment}/predicted_vs_true.png",
+            paths.figure("predicted_vs_true"),
             caption=caption_of("predicted_vs_true"),
             category=experiment_category,
             subcategory="{experiment}",
             labels={"experiment": "{experiment}", "figure": "predicted vs true"},
         ),
-        predicted_vs_true_pdf="results/figures/{experiment}/predicted_vs_true.pdf",
+        predicted_vs_true_pdf=paths.figure("predicted_vs_true", "pdf"),
         learning_curves=report(
-            "results/figures/{experiment}/learning_curves.png",
+            paths.figure("learning_curves"),
             caption=caption_of("learning_curves"),
             category=experiment_category,
             subcategory="{experiment}",
             labels={"experiment": "{experiment}", "figure": "learning curves"},
         ),
-        learning_curves_pdf="results/figures/{experiment}/learning_curves.pdf",
+        learning_curves_pdf=paths.figure("learning_curves", "pdf"),
     log:
-        "logs/figures/{experiment}.log",
+        paths.log("experiment_figures"),
     conda:
         ENV
     threads: 1
@@ -37,19 +37,19 @@ rule experiment_figures:
 
 rule sweep_figure:
     input:
-        summary="results/summary.csv",
+        summary=paths.SUMMARY_TABLE,
     output:
         # The PNG first: the script writes output[0] (plots.save puts the PDF beside it).
         figure=report(
-            "results/figures/{experiment}/error_vs_{sweep}.png",
+            paths.figure("error_vs_{sweep}"),
             caption=caption_of("sweep"),
             category=experiment_category,
             subcategory="{experiment}",
             labels={"experiment": "{experiment}", "figure": "error vs {sweep}"},
         ),
-        figure_pdf="results/figures/{experiment}/error_vs_{sweep}.pdf",
+        figure_pdf=paths.figure("error_vs_{sweep}", "pdf"),
     log:
-        "logs/figures/{experiment}_error_vs_{sweep}.log",
+        paths.log("sweep_figure"),
     wildcard_constraints:
         sweep="|".join(
             {e["sweep"] for e in config["experiments"].values() if "sweep" in e}
@@ -73,24 +73,24 @@ rule sweep_figure:
 
 rule frequency_figure:
     input:
-        lambda w: run_files(runs_of(w.experiment), "metrics.json"),
+        lambda w: run_files(runs_of(w.experiment), paths.RUN_METRICS),
         lambda w: expand(
-            "results/classical/{dataset}/{method}/metrics.json",
+            paths.CLASSICAL_METRICS,
             dataset=experiment_datasets(w.experiment),
             method=config["classical"],
         ),
     output:
         # The PNG first: the script writes output[0] (plots.save puts the PDF beside it).
         figure=report(
-            "results/figures/{experiment}/error_vs_frequency.png",
+            paths.figure("error_vs_frequency"),
             caption=caption_of("error_vs_frequency"),
             category=experiment_category,
             subcategory="{experiment}",
             labels={"experiment": "{experiment}", "figure": "error vs frequency"},
         ),
-        figure_pdf="results/figures/{experiment}/error_vs_frequency.pdf",
+        figure_pdf=paths.figure("error_vs_frequency", "pdf"),
     log:
-        "logs/figures/{experiment}_error_vs_frequency.log",
+        paths.log("frequency_figure"),
     conda:
         ENV
     threads: 1

@@ -1,26 +1,28 @@
 rule leaderboard:
     input:
-        metrics=leaderboard_evaluations("metrics.json"),
-        predictions=leaderboard_evaluations("predictions.h5"),
-        bounds=expand("results/bounds/{dataset}.json", dataset=BENCHMARKS),
+        metrics=leaderboard_evaluations(paths.METRICS),
+        predictions=leaderboard_evaluations(paths.PREDICTIONS),
+        bounds=expand(paths.BOUND, dataset=BENCHMARKS),
     output:
         table=report(
-            "results/leaderboard.csv",
+            paths.LEADERBOARD_TABLE,
             caption=caption_of("leaderboard_table"),
             category=paper.LEADERBOARD,
             labels={"table": "leaderboard"},
         ),
         figure=report(
-            "results/figures/leaderboard/rmse_vs_snr.png",
+            paths.figure("rmse_vs_snr", experiment=paths.LEADERBOARD_FIGURES),
             caption=caption_of("leaderboard"),
             category=paper.LEADERBOARD,
             subcategory="leaderboard",
             labels={"experiment": "leaderboard", "figure": "RMSE vs SNR"},
         ),
         # written by plots.save beside the PNG
-        figure_pdf="results/figures/leaderboard/rmse_vs_snr.pdf",
+        figure_pdf=paths.figure(
+            "rmse_vs_snr", "pdf", experiment=paths.LEADERBOARD_FIGURES
+        ),
     log:
-        "logs/leaderboard.log",
+        paths.log("leaderboard"),
     conda:
         ENV
     threads: 1

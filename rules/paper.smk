@@ -5,16 +5,16 @@
 
 rule seed_distribution:
     input:
-        runs="results/runs.csv",
+        runs=paths.RUNS_TABLE,
     output:
         table=report(
-            "results/seed_distribution/{experiment}.csv",
+            paths.SEED_TABLE,
             caption=caption_of("seed_table"),
             category=paper.THREAD,
             labels={"table": "the thread among our seeds ({experiment})"},
         ),
         figure=report(
-            "results/figures/{experiment}/train_mae_by_seed.png",
+            paths.figure("train_mae_by_seed"),
             caption=caption_of("seed_distribution"),
             category=paper.THREAD,
             subcategory="{experiment}",
@@ -23,9 +23,9 @@ rule seed_distribution:
                 "figure": "the thread among our seeds",
             },
         ),
-        figure_pdf="results/figures/{experiment}/train_mae_by_seed.pdf",
+        figure_pdf=paths.figure("train_mae_by_seed", "pdf"),
     log:
-        "logs/paper/seed_distribution_{experiment}.log",
+        paths.log("seed_distribution"),
     wildcard_constraints:
         experiment="|".join(seed_experiments()) or "^$",
     conda:
@@ -44,24 +44,24 @@ rule seed_distribution:
 
 rule failure_trend:
     input:
-        runs="results/runs.csv",
+        runs=paths.RUNS_TABLE,
     output:
         table=report(
-            "results/failure_trend/{experiment}.csv",
+            paths.FAILURE_TREND_TABLE,
             caption=caption_of("failure_trend_table"),
             category=experiment_category,
             labels={"table": "failure rate along the sweep ({experiment})"},
         ),
         figure=report(
-            "results/figures/{experiment}/failure_rate.png",
+            paths.figure("failure_rate"),
             caption=caption_of("failure_trend"),
             category=experiment_category,
             subcategory="{experiment}",
             labels={"experiment": "{experiment}", "figure": "failure rate"},
         ),
-        figure_pdf="results/figures/{experiment}/failure_rate.pdf",
+        figure_pdf=paths.figure("failure_rate", "pdf"),
     log:
-        "logs/paper/failure_trend_{experiment}.log",
+        paths.log("failure_trend"),
     wildcard_constraints:
         experiment="|".join(trend_experiments()) or "^$",
     conda:
@@ -80,25 +80,27 @@ rule failure_trend:
 
 rule by_frequency:
     input:
-        metrics=leaderboard_evaluations("metrics.json"),
-        bounds=expand("results/bounds/{dataset}.json", dataset=BENCHMARKS),
+        metrics=leaderboard_evaluations(paths.METRICS),
+        bounds=expand(paths.BOUND, dataset=BENCHMARKS),
     output:
         table=report(
-            "results/leaderboard_by_frequency.csv",
+            paths.BY_FREQUENCY_TABLE,
             caption=caption_of("by_frequency_table"),
             category=paper.LEADERBOARD,
             labels={"table": "error near the band edges"},
         ),
         figure=report(
-            "results/figures/leaderboard/error_by_frequency.png",
+            paths.figure("error_by_frequency", experiment=paths.LEADERBOARD_FIGURES),
             caption=caption_of("by_frequency"),
             category=paper.LEADERBOARD,
             subcategory="leaderboard",
             labels={"experiment": "leaderboard", "figure": "error against frequency"},
         ),
-        figure_pdf="results/figures/leaderboard/error_by_frequency.pdf",
+        figure_pdf=paths.figure(
+            "error_by_frequency", "pdf", experiment=paths.LEADERBOARD_FIGURES
+        ),
     log:
-        "logs/paper/by_frequency.log",
+        paths.log("by_frequency"),
     conda:
         ENV
     threads: 1
@@ -118,10 +120,10 @@ rule report_texts:
         unpack(report_text_inputs),
     output:
         **{name: caption_path(name) for name in texts.caption_names(REPORT_TEMPLATES)},
-        workflow="results/report/workflow.rst",
-        facts="results/report/facts.json",
+        workflow=paths.REPORT_PAGE,
+        facts=paths.REPORT_FACTS,
     log:
-        "logs/paper/report_texts.log",
+        paths.log("report_texts"),
     conda:
         ENV
     threads: 1

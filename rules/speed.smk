@@ -9,13 +9,13 @@ rule speed:
         work=speed_work_records(),
     output:
         report(
-            "results/speed.csv",
+            paths.SPEED_TABLE,
             caption=caption_of("speed_table"),
             category=paper.SPEED,
             labels={"table": "time per rule"},
         ),
     log:
-        "logs/speed.log",
+        paths.log("speed"),
     conda:
         ENV
     threads: 1

@@ -1,15 +1,15 @@
 rule train:
     input:
-        dataset="data/{dataset}.h5",
+        dataset=paths.DATASET,
     output:
-        model=run_path("model.keras"),
-        history=run_path("history.csv"),
-        status=run_path("training.json"),
-        validation=run_path("validation.h5"),
+        model=paths.RUN_MODEL,
+        history=paths.RUN_HISTORY,
+        status=paths.RUN_TRAINING,
+        validation=paths.RUN_VALIDATION,
     log:
-        "logs/train/{dataset}/{model}/seed{seed}.log",
+        paths.log("train"),
     benchmark:
-        "results/benchmarks/train/{dataset}/{model}/seed{seed}.tsv"
+        paths.benchmark("train")
     conda:
         ENV
     threads: config["train_threads"]
@@ -21,9 +21,7 @@ rule train:
         seed=lambda w: int(w.seed),
         backend=config["keras_backend"],
         # Editing this model's builder re-trains it; other builders' edits do not.
-        builder=lambda w: registry.builder_fingerprint(
-            config["models"][w.model]["architecture"]
-        ),
+        builder=lambda w: builder_code(w.model),
         code=step_code("train"),
     script:
         "../scripts/train.py"

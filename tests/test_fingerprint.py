@@ -1,6 +1,7 @@
 """Code fingerprints: which modules a step reaches, and which edits change its hash."""
 
 import contextlib
+import importlib
 import sys
 
 import pytest
@@ -46,7 +47,16 @@ def two():
     return deep.X + builders.first(1)
 """,
     "deep.py": "X = 2\n",
-    "b.py": "thing = 3\n",
+    "b.py": '''class Thing:
+    """A thing."""
+
+    def value(self):
+        """Its value."""
+        return 3
+
+
+thing = 3
+''',
     "unused.py": "Y = 4\n",
     "builders.py": """REGISTRY = {}
 
@@ -122,32 +132,88 @@ def test_reached_definitions_follow_names_in_the_module(package):
 @pytest.mark.parametrize(
     ("module", "old", "new", "changed"),
     [
-        ("deep.py", "X = 2\n", "X = 2  # edited\n", {"one"}),
-        ("b.py", "thing = 3\n", "thing = 3  # edited\n", {"one", "two"}),
+        ("deep.py", "X = 2\n", "X = 2 + 0\n", {"one"}),
+        ("b.py", "thing = 3\n", "thing = 4\n", {"one", "two"}),
         ("unused.py", "Y = 4\n", "Y = 5\n", set()),
-        ("__init__.py", '"""demo"""\n', '"""demo, edited"""\n', {"one", "two"}),
-        ("steps.py", "    return thing\n", "    return thing  # edited\n", {"two"}),
+        ("__init__.py", '"""demo"""\n', '"""demo"""\nZ = 0\n', {"one", "two"}),
+        ("steps.py", "    return thing\n", "    return thing, 0\n", {"two"}),
         ("steps.py", "return base.VALUE", "return base.VALUE + 0", {"one", "two"}),
         ("steps.py", "return helper() + a.run()", "return helper() - a.run()", {"one"}),
         ("steps.py", "    return helped.thing\n", "    return helped.thing + 0\n", {"one"}),
-        ("steps.py", "from", "# top\nfrom", {"one", "two"}),
+        ("steps.py", "from", "import os\nfrom", {"one", "two"}),
         # a registered function's body is hidden, its signature and the registry are not
         ("builders.py", "return n + 1", "return n + 10", set()),
         ("builders.py", "def first(n):", "def first(n, m=0):", {"one"}),
-        ("builders.py", "    return f\n", "    return f  # edited\n", {"one"}),
+        ("builders.py", "    return f\n", "    return f or None\n", {"one"}),
+        # a name is code: renaming an unused local still counts
+        ("a.py", "def run():", "def run(unused=None):", {"one"}),
     ],
 )
-def test_an_edit_changes_the_hash_of_the_steps_that_run_it(package, module, old, new, changed):
+def test_a_code_edit_changes_the_hash_of_the_steps_that_run_it(package, module, old, new, changed):
     before = {step: step_hash(step) for step in ("one", "two")}
     with edited(package / module, old, new):
         after = {step: step_hash(step) for step in ("one", "two")}
     assert {step for step in before if before[step] != after[step]} == changed
 
 
-def test_without_bodies_keeps_decorators_and_signatures(package):
-    text = fingerprint.without_bodies(f"{PKG}.builders", ["first"])
-    assert "@register\ndef first(n):\n\n\n@register" in text and "n + 1" not in text
-    assert "n + 2" in text
+# Edits that leave the code as it was: comments, docstrings (of a module, a function, a
+# class, a method), blank lines, line breaks and parentheses the parser drops.
+UNCHANGED_CODE = [
+    ("deep.py", "X = 2\n", "X = 2  # edited\n"),
+    ("__init__.py", '"""demo"""\n', '"""demo, edited"""\n'),
+    ("__init__.py", '"""demo"""\n', "# no docstring now\n"),
+    ("steps.py", "def logged():\n", 'def logged():\n    """Edited."""\n'),
+    ("steps.py", "from", "# top\n\n\nfrom"),
+    ("steps.py", "return helper() + a.run()", "return (\n        helper() + a.run()\n    )"),
+    ("b.py", '"""A thing."""', '"""A thing, edited."""'),
+    ("b.py", '        """Its value."""\n', ""),
+    ("builders.py", "    return f\n", "    return f  # edited\n"),
+]
+
+
+@pytest.mark.parametrize(("module", "old", "new"), UNCHANGED_CODE)
+def test_comments_docstrings_and_layout_change_no_hash(package, module, old, new):
+    before = {step: step_hash(step) for step in ("one", "two")}
+    with edited(package / module, old, new):
+        after = {step: step_hash(step) for step in ("one", "two")}
+    assert after == before
+
+
+def test_a_method_edit_is_a_code_edit(package):
+    before = step_hash("two")
+    with edited(package / "b.py", "return 3", "return 4"):
+        assert step_hash("two") != before
+
+
+def test_module_code_keeps_a_hidden_functions_decorators_and_signature(package):
+    code = fingerprint.module_code(f"{PKG}.builders", ["first"])
+    assert "name='first'" in code and "id='register'" in code
+    assert "Constant(value=1)" not in code and "Constant(value=2)" in code
+
+
+def test_function_fingerprint_is_the_functions_code(package):
+    sys.modules.pop(f"{PKG}.builders", None)
+    builders = importlib.import_module(f"{PKG}.builders")
+    before = fingerprint.function_fingerprint(builders.first)
+    assert before != fingerprint.function_fingerprint(builders.second)
+    with edited(package / "builders.py", "def first(n):\n", 'def first(n):\n    """Doc."""\n'):
+        assert fingerprint.function_fingerprint(builders.first) == before
+    with edited(package / "builders.py", "return n + 1", "return n + 10"):
+        assert fingerprint.function_fingerprint(builders.first) != before
+
+    def inner():
+        return 0
+
+    inner.__module__ = builders.__name__
+    with pytest.raises(ValueError, match="no top-level definition 'inner'"):
+        fingerprint.function_fingerprint(inner)
+
+
+def test_every_builder_has_its_own_fingerprint():
+    from sinefreq import models
+
+    prints = {fingerprint.function_fingerprint(b) for b in models.ARCHITECTURES.values()}
+    assert len(prints) == len(models.ARCHITECTURES)
 
 
 def test_the_workflows_steps_reach_what_they_run():

@@ -139,7 +139,7 @@ def test_editing_one_builders_code(tiny_study):
     with edited(
         models,
         '    inputs = Input(shape=(n_samples,), name="Input")\n    hidden = inputs\n',
-        '    inputs = Input(shape=(n_samples,), name="Input")\n    hidden = inputs  # edited\n',
+        '    inputs = Input(shape=(n_samples,), name="Input")\n    hidden = inputs\n    pass\n',
     ):
         jobs = planned_jobs(workdir, "--configfile", "config/test.yaml")
     # a2_dnn's builder: tiny_dnn and tiny_diverging re-train; tiny_lstm (a0_lstm) does not.
@@ -163,7 +163,7 @@ def test_editing_one_estimator_builders_code(tiny_study):
     workdir, _ = tiny_study
     path = workdir / "src" / "sinefreq" / "estimators.py"
     old = '    return Model(inputs, f, name="coarse_to_fine")\n'
-    with edited(path, old, old.replace("\n", "  # edited\n")):
+    with edited(path, old, "    pass\n" + old):
         jobs = planned_jobs(workdir, "--configfile", "config/test.yaml")
     estimator = run_jobs("tiny_a0_f8", "tiny_estimator", 0, BENCH)
     assert jobs == estimator | AGGREGATION | LEADERBOARD | experiment_figures("bench")
@@ -239,6 +239,7 @@ CODE_EDITS = {
     "models.py": NETWORKS,  # outside the builders: every model
     "paper.py": PAPER,
     "params.py": NETWORKS | {"classical"},  # models and classical import it
+    "paths.py": JOBS | TEXTS,  # the speed step reads its jobs' names with it
     "plots.py": FIGURES | BOARD | PAPER | {"failure_trend"},
     "regime.py": NETWORKS,  # the train step's estimator regime
     "signals.py": EVERY_RULE,  # every dataset, then all that follows
@@ -248,6 +249,7 @@ CODE_EDITS = {
     "thread.py": TABLES | PAPER,  # paper.py imports it at module level
     "training.py": NETWORKS,
     "trend.py": PAPER | {"failure_trend"},  # paper.py imports it at module level
+    "userfiles.py": set(),  # the command line's input files; no rule runs it
 }
 LIBRARY = ROOT / "src" / "sinefreq"
 
@@ -271,9 +273,43 @@ def test_editing_a_module_reruns_the_jobs_that_run_it(tiny_study, every_job, mod
     workdir, _ = tiny_study
     path = workdir / "src" / "sinefreq" / module
     text = path.read_text()
-    with edited(path, text, text + "# edited\n"):
+    with edited(path, text, text + "EDITED = True\n"):
         jobs = planned_jobs(workdir, "--configfile", "config/test.yaml")
     assert jobs == jobs_of(CODE_EDITS[module], every_job)
+
+
+# Edits of text the code does not run: a comment, the module's docstring, a step's
+# docstring, a builder's docstring and a comment in one (each fingerprinted on its own).
+TEXT_EDITS = [
+    ("io.py", "import ", "# edited\nimport "),
+    ("io.py", '"""File I/O at the edges', '"""Edited. File I/O at the edges'),
+    ("steps.py", '    """Generate a dataset', '    """Edited. Generate a dataset'),
+    ("models.py", '"""Answer 2\'s dense alternative', '"""Edited. Answer 2\'s dense alternative'),
+    (
+        "estimators.py",
+        '    return Model(inputs, f, name="coarse_to_fine")\n',
+        '    # edited\n    return Model(inputs, f, name="coarse_to_fine")\n',
+    ),
+]
+
+
+def test_editing_every_modules_comments_and_docstring_at_once_plans_nothing(tiny_study):
+    workdir, _ = tiny_study
+    with contextlib.ExitStack() as stack:
+        for module in sorted(CODE_EDITS):
+            path = workdir / "src" / "sinefreq" / module
+            text = path.read_text()
+            docstring = text.startswith('"""')
+            new = text.replace('"""', '"""Edited. ', 1) if docstring else text
+            stack.enter_context(edited(path, text, "# edited\n" + new + "# edited\n"))
+        assert planned_jobs(workdir, "--configfile", "config/test.yaml") == set()
+
+
+@pytest.mark.parametrize(("module", "old", "new"), TEXT_EDITS)
+def test_editing_comments_or_docstrings_plans_nothing(tiny_study, module, old, new):
+    workdir, _ = tiny_study
+    with edited(workdir / "src" / "sinefreq" / module, old, new):
+        assert planned_jobs(workdir, "--configfile", "config/test.yaml") == set()
 
 
 def test_editing_one_step_reruns_that_steps_jobs_only(tiny_study, every_job):
@@ -282,7 +318,7 @@ def test_editing_one_step_reruns_that_steps_jobs_only(tiny_study, every_job):
     with edited(
         steps,
         "    io.write_json(out_path, result)\n",
-        "    io.write_json(out_path, result)  # edited\n",
+        "    io.write_json(out_path, result)\n    pass\n",
     ):
         jobs = planned_jobs(workdir, "--configfile", "config/test.yaml")
     assert jobs == jobs_of({"bound"} | TABLES | BOARD, every_job)  # the bounds feed both

@@ -120,12 +120,6 @@ def test_annotations_a_new_builder_may_use():
     ]
 
 
-def test_fingerprints_are_per_builder():
-    prints = {name: models.builder_fingerprint(name) for name in models.ARCHITECTURES}
-    assert len(set(prints.values())) == len(prints)
-    assert prints["a0_lstm"] == models.builder_fingerprint("a0_lstm")
-
-
 def test_minmax_scaling_maps_targets_onto_minus_one_one():
     y = np.array([1.0, 5.0, 9.0])
     scale, offset = training.target_scaling(y, "minmax")

@@ -17,7 +17,7 @@ import re
 from pathlib import Path
 from typing import NamedTuple
 
-from sinefreq import classical, estimators, generator, models, noise, params, signals, thread
+from sinefreq import classical, estimators, generator, models, noise, params, paths, signals, thread
 from sinefreq import settings as model_settings
 
 # Names of datasets, models, experiments and estimators become file paths and Snakemake
@@ -63,7 +63,8 @@ class Run(NamedTuple):
 
     @property
     def path(self) -> str:
-        return f"{self.dataset}/{self.model}/seed{self.seed}"
+        """The run's identity as a relative path (:data:`sinefreq.paths.RUN`)."""
+        return paths.fill(paths.RUN, **self._asdict())
 
 
 def is_name(text) -> bool:

@@ -13,14 +13,19 @@ modules, so no backend loads while the workflow is parsed):
   whole, everything those import, anywhere in them;
 - the package's ``__init__``, which any import of a submodule runs.
 
-Each reached module is hashed as text (a comment counts as an edit), except for the
-bodies of functions the step cannot reach in its own module and of functions listed as
-``hidden`` (e.g. model builders, which :mod:`sinefreq.models` fingerprints one by one).
+Each reached module is hashed as code, not text: its syntax tree without docstrings (of
+the module, its classes and functions) and without positions, so an edit to a comment, a
+docstring or the layout re-runs nothing, and any other edit re-runs the steps it reaches
+(a step that printed a ``__doc__`` would need its text hashed: none does).
+The bodies of functions the step cannot reach in its own module and of functions listed
+as ``hidden`` (e.g. model builders, each fingerprinted on its own by
+:func:`function_fingerprint`) are left out.
 """
 
 from __future__ import annotations
 
 import ast
+import copy
 import functools
 import hashlib
 import importlib.util
@@ -145,29 +150,67 @@ def _closure(roots: set[str], entry_module: str) -> set[str]:
     return seen
 
 
-def without_bodies(module: str, functions: Iterable[str]) -> str:
-    """``module``'s source with the bodies of the named top-level functions left out
-    (their decorators and signatures stay); a one-line function stays whole."""
-    lines = module_source(module).splitlines(keepends=True)
-    definitions = _definitions(_tree(module))
-    for name in sorted(set(functions) & set(definitions), key=lambda n: -definitions[n].lineno):
-        node = definitions[name]
-        start = node.body[0].lineno
-        if start > node.lineno:
-            del lines[start - 1 : node.end_lineno]
-    return "".join(lines)
+def _without_docstring(body: list[ast.stmt]) -> list[ast.stmt]:
+    first = body[0] if body else None
+    is_text = isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant)
+    return body[1:] if is_text and isinstance(first.value.value, str) else body
+
+
+def _code(node: ast.AST) -> str:
+    """``node``'s code: its tree without docstrings, dumped without positions (comments
+    are not in the tree). Changes a copy: the parsed trees are cached."""
+    node = copy.deepcopy(node)
+    for inner in ast.walk(node):
+        if isinstance(inner, (ast.Module, *DEFINITIONS)):
+            inner.body = _without_docstring(inner.body)
+    return ast.dump(node, include_attributes=False)
+
+
+def module_code(module: str, hidden: Iterable[str] = ()) -> str:
+    """``module``'s code (see :func:`_code`) with the bodies of the named top-level
+    functions left out (their decorators and signatures stay)."""
+    return _module_code(module_source(module), frozenset(hidden))
+
+
+@functools.cache  # rules share modules and hidden sets
+def _module_code(source: str, hidden: frozenset[str]) -> str:
+    tree = copy.copy(_parse(source))
+    tree.body = [
+        _signature(node) if isinstance(node, DEFINITIONS) and node.name in hidden else node
+        for node in tree.body
+    ]
+    return _code(tree)
+
+
+def _signature(node: ast.AST) -> ast.AST:
+    bare = copy.copy(node)
+    bare.body = []
+    return bare
+
+
+def function_fingerprint(function) -> str:
+    """Hash of one top-level function's code (e.g. a model builder, whose body a step's
+    fingerprint hides): an edit to its code re-runs the jobs that carry it."""
+    definition = _definitions(_tree(function.__module__)).get(function.__name__)
+    if definition is None:
+        raise ValueError(
+            f"{function.__module__} has no top-level definition {function.__name__!r} "
+            "(only top-level functions and classes are fingerprinted one by one)"
+        )
+    return hashlib.sha256(_code(definition).encode()).hexdigest()[:16]
 
 
 def code_fingerprint(
     module: str, entries: Iterable[str], hidden: Mapping[str, Iterable[str]] | None = None
 ) -> str:
-    """Hash of every module that calling ``entries`` of ``module`` can run (see the module
-    docstring); ``hidden`` maps a module to functions whose bodies do not count."""
+    """Hash of the code of every module that calling ``entries`` of ``module`` can run
+    (see the module docstring); ``hidden`` maps a module to functions whose bodies do not
+    count."""
     entries = list(entries)
     hidden = {name: set(functions) for name, functions in (hidden or {}).items()}
     unreached = set(_definitions(_tree(module))) - reached_definitions(module, entries)
     hidden[module] = hidden.get(module, set()) | unreached
     digest = hashlib.sha256()
     for name in sorted(reach(module, entries)):
-        digest.update(f"{name}\0{without_bodies(name, hidden.get(name, ()))}\0".encode())
+        digest.update(f"{name}\0{module_code(name, hidden.get(name, ()))}\0".encode())
     return digest.hexdigest()[:16]

@@ -14,8 +14,6 @@ bad value before any job runs, and editing one builder's spec re-trains only its
 
 from __future__ import annotations
 
-import hashlib
-import inspect
 from collections.abc import Callable
 from typing import Annotated
 
@@ -184,8 +182,3 @@ def build_model(name: str, n_samples: int, **hyper):
     """Build architecture ``name`` for series of ``n_samples``."""
     check_hyperparameters(name, hyper)
     return get_builder(name)(n_samples, **hyper)
-
-
-def builder_fingerprint(name: str) -> str:
-    """Hash of one builder's source: editing it re-runs that model's jobs only."""
-    return hashlib.sha256(inspect.getsource(get_builder(name)).encode()).hexdigest()[:16]

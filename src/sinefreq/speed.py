@@ -1,10 +1,11 @@
 """Where a study's time goes: its jobs' benchmark files, summed per rule.
 
-Every rule with ``benchmark:`` writes one TSV per job under ``results/benchmarks/<rule>/``
-(Snakemake's columns ``s``, ``h:m:s``, ``max_rss``, ..., ``cpu_time``). A job is named by
-its file's path there without ``.tsv``, e.g. ``train/a2_thread/a2_lstm/seed0``; rule
-evaluate_on writes under ``evaluate/`` too, its jobs told apart by their ``/on/`` segment
-(``evaluate/<run>/on/<family>``: one job evaluates a run on every level of an SNR list).
+Every rule with ``benchmark:`` writes one TSV per job (Snakemake's columns ``s``,
+``h:m:s``, ``max_rss``, ..., ``cpu_time``) at :func:`sinefreq.paths.benchmark`. A job is
+named by its file's path under :data:`sinefreq.paths.BENCHMARKS` without ``.tsv``, e.g.
+``train/a2_thread/a2_lstm/seed0``, and its rule and run are read back from the name with
+the templates that wrote it (:data:`sinefreq.paths.JOBS`): rule evaluate_on's jobs,
+``evaluate/<run>/on/<family>``, evaluate a run on every level of an SNR list.
 
 Jobs that record their own work let the wall time be split into work and fixed cost
 (``startup_s``: interpreter, framework imports, data and model loading, tracing, saving):
@@ -27,7 +28,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from sinefreq import io
+from sinefreq import io, paths
 
 # Snakemake's benchmark columns we keep: wall seconds, CPU seconds, peak resident MB.
 # Snakemake samples CPU time (every 0.5 s for 15 s, then every 30 s) and loses the last
@@ -55,9 +56,8 @@ def job_name(path: str | Path, root: str | Path) -> str:
 
 
 def rule_of(job: str) -> str:
-    """The rule of a job: its first path segment, evaluate_on for ``evaluate/.../on/...``."""
-    rule = job.split("/", 1)[0]
-    return "evaluate_on" if rule == "evaluate" and "/on/" in job else rule
+    """The rule of a job, by the template its name matches (ValueError if none does)."""
+    return paths.job_of(job)[0]
 
 
 def read_benchmark(path: str | Path) -> dict:
@@ -83,25 +83,30 @@ def read_benchmarks(root: str | Path) -> pd.DataFrame:
     return benchmark_table(sorted(Path(root).rglob("*.tsv")), root)
 
 
+# Where a rule's jobs record their work: templates of the job's fields (evaluate_on's
+# records are its family's datasets' evaluations, see work_records).
+WORK_RECORDS = {
+    "train": paths.RUN_TRAINING,
+    "evaluate": paths.RUN_METRICS,
+    "classical": paths.CLASSICAL_METRICS,
+}
+
+
 def work_records(
     job: str, results: str | Path, families: Mapping[str, list[str]] | None = None
 ) -> list[Path]:
-    """The files where a job recorded its work; none for rules that record none. An
-    evaluate_on job evaluates a run on each dataset of a family (``families``: family ->
-    datasets, as ``config.evaluation_families``; a family not there is one dataset)."""
-    rule, _, rest = job.partition("/")
-    results = Path(results)
-    if rule == "train":
-        return [results / "runs" / rest / "training.json"]
-    if rule == "evaluate" and "/on/" in job:
-        run, _, family = rest.rpartition("/on/")
+    """The files in the results folder ``results`` where a job recorded its work; none
+    for rules that record none. An evaluate_on job evaluates a run on each dataset of a
+    family (``families``: family -> datasets, as ``config.evaluation_families``; a family
+    not there is one dataset)."""
+    rule, fields = paths.job_of(job)
+    if rule == "evaluate_on":
+        family = fields.pop("family")
         tests = (families or {}).get(family, [family])
-        return [results / "runs" / run / "on" / test / "metrics.json" for test in tests]
-    if rule == "evaluate":
-        return [results / "runs" / rest / "metrics.json"]
-    if rule == "classical":
-        return [results / "classical" / rest / "metrics.json"]
-    return []
+        records = [paths.fill(paths.CROSS_METRICS, test=test, **fields) for test in tests]
+    else:
+        records = [paths.fill(WORK_RECORDS[rule], **fields)] if rule in WORK_RECORDS else []
+    return [paths.under(record, results) for record in records]
 
 
 def recorded_work_s(record: dict) -> float | None:
@@ -171,8 +176,8 @@ def _rule_row(rule: str, jobs: pd.DataFrame) -> dict:
 def write_summary(
     benchmark_files: Iterable[str | Path],
     out_path: str | Path,
-    benchmark_root: str | Path = "results/benchmarks",
-    results: str | Path = "results",
+    benchmark_root: str | Path = paths.BENCHMARKS,
+    results: str | Path = paths.RESULTS,
     families: Mapping[str, list[str]] | None = None,
 ) -> pd.DataFrame:
     """Rule speed: :func:`rule_summary` of the given jobs' benchmark files, with the work

@@ -309,11 +309,16 @@ def aggregate(
 
 
 def leaderboard(
-    evaluation_dirs: list, bound_paths: list, tests: dict, kinds: dict, out: dict
+    metrics_paths: list,
+    predictions_paths: list,
+    bound_paths: list,
+    tests: dict,
+    kinds: dict,
+    out: dict,
 ) -> None:
-    """Rank every estimator on the leaderboard's datasets: ``evaluation_dirs`` hold a
-    metrics.json and predictions.h5 each (networks, own or cross evaluation, and classical
-    estimators); ``tests`` maps test dataset -> ``{"snr_db", "family"}`` (the SNR, None
+    """Rank every estimator on the leaderboard's datasets: each evaluation (networks, own
+    or cross evaluation, and classical estimators) is a metrics file and the predictions
+    file at the same place in ``predictions_paths``; ``tests`` maps test dataset -> ``{"snr_db", "family"}`` (the SNR, None
     when clean, and the dataset it is a level of); ``kinds``
     maps model -> its kind. Writes ``table`` (CSV) and ``figure`` (RMSE against SNR)."""
     from sinefreq import leaderboard as board
@@ -321,11 +326,9 @@ def leaderboard(
 
     bounds = test_bounds(bound_paths)
     evaluations = []
-    for directory in map(Path, evaluation_dirs):
-        predictions, _ = io.read_predictions(directory / "predictions.h5")
-        evaluations.append(
-            {**io.read_json(directory / "metrics.json"), "test": predictions["test"]}
-        )
+    for metrics_path, predictions_path in zip(metrics_paths, predictions_paths, strict=True):
+        predictions, _ = io.read_predictions(predictions_path)
+        evaluations.append({**io.read_json(metrics_path), "test": predictions["test"]})
     table = board.table(evaluations, tests, kinds, bounds)
     io.write_table(out["table"], table)
     plots.save(
