@@ -281,7 +281,7 @@ def test_editing_a_module_reruns_the_jobs_that_run_it(tiny_study, every_job, mod
 # Edits of text the code does not run: a comment, the module's docstring, a step's
 # docstring, a builder's docstring and a comment in one (each fingerprinted on its own).
 TEXT_EDITS = [
-    ("io.py", "import ", "# edited\nimport "),
+    ("io.py", "\nimport ", "\n# edited\nimport "),
     ("io.py", '"""File I/O at the edges', '"""Edited. File I/O at the edges'),
     ("steps.py", '    """Generate a dataset', '    """Edited. Generate a dataset'),
     ("models.py", '"""Answer 2\'s dense alternative', '"""Edited. Answer 2\'s dense alternative'),

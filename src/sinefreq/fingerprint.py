@@ -156,30 +156,35 @@ def _without_docstring(body: list[ast.stmt]) -> list[ast.stmt]:
     return body[1:] if is_text and isinstance(first.value.value, str) else body
 
 
-def _code(node: ast.AST) -> str:
-    """``node``'s code: its tree without docstrings, dumped without positions (comments
-    are not in the tree). Changes a copy: the parsed trees are cached."""
-    node = copy.deepcopy(node)
-    for inner in ast.walk(node):
-        if isinstance(inner, (ast.Module, *DEFINITIONS)):
-            inner.body = _without_docstring(inner.body)
-    return ast.dump(node, include_attributes=False)
+@functools.cache  # parsed once per source, shared by every rule's fingerprint
+def _code_tree(source: str) -> ast.Module:
+    """The code of ``source``: its tree without the docstrings of the module, classes and
+    functions (comments are not in a tree). A tree of its own: _parse's keeps them."""
+    tree = ast.parse(source)
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Module, *DEFINITIONS)):
+            node.body = _without_docstring(node.body)
+    return tree
+
+
+def _dump(node: ast.AST) -> str:
+    return ast.dump(node, include_attributes=False)  # positions are layout, not code
 
 
 def module_code(module: str, hidden: Iterable[str] = ()) -> str:
-    """``module``'s code (see :func:`_code`) with the bodies of the named top-level
+    """``module``'s code (see :func:`_code_tree`) with the bodies of the named top-level
     functions left out (their decorators and signatures stay)."""
     return _module_code(module_source(module), frozenset(hidden))
 
 
 @functools.cache  # rules share modules and hidden sets
 def _module_code(source: str, hidden: frozenset[str]) -> str:
-    tree = copy.copy(_parse(source))
+    tree = copy.copy(_code_tree(source))  # the cached tree is left as it is
     tree.body = [
         _signature(node) if isinstance(node, DEFINITIONS) and node.name in hidden else node
         for node in tree.body
     ]
-    return _code(tree)
+    return _dump(tree)
 
 
 def _signature(node: ast.AST) -> ast.AST:
@@ -191,13 +196,14 @@ def _signature(node: ast.AST) -> ast.AST:
 def function_fingerprint(function) -> str:
     """Hash of one top-level function's code (e.g. a model builder, whose body a step's
     fingerprint hides): an edit to its code re-runs the jobs that carry it."""
-    definition = _definitions(_tree(function.__module__)).get(function.__name__)
+    tree = _code_tree(module_source(function.__module__))
+    definition = _definitions(tree).get(function.__name__)
     if definition is None:
         raise ValueError(
             f"{function.__module__} has no top-level definition {function.__name__!r} "
             "(only top-level functions and classes are fingerprinted one by one)"
         )
-    return hashlib.sha256(_code(definition).encode()).hexdigest()[:16]
+    return hashlib.sha256(_dump(definition).encode()).hexdigest()[:16]
 
 
 def code_fingerprint(
