@@ -25,6 +25,7 @@ TRAIN = textwrap.dedent(
     import json, sys
     import numpy as np
     from sinefreq import models, signals, training
+    from sinefreq.settings import ThreadModel
 
     training.configure_runtime(1, 0, sys.argv[2])
     spec = {
@@ -35,14 +36,15 @@ TRAIN = textwrap.dedent(
     }
     splits = signals.make_dataset(spec)
     model = models.build_model("a0_lstm", 100)
-    settings = {
-        "loss": "mean_squared_error",
-        "optimizer": "adam",
-        "learning_rate": 0.003,
-        "epochs": 15,
-        "batch_size": 16,
-        "target_scaling": "none",
-    }
+    settings = ThreadModel(
+        architecture="a0_lstm",
+        loss="mean_squared_error",
+        optimizer="adam",
+        learning_rate=0.003,
+        epochs=15,
+        batch_size=16,
+        target_scaling="none",
+    )
     model, history, _ = training.fit(model, splits["train"], splits["test"], settings)
     np.save(sys.argv[1], training.predict(model, splits["train"]["x"]))
     print("NUMERICS " + json.dumps(training.numerics()))

@@ -237,11 +237,13 @@ CODE_EDITS = {
     "losses.py": NETWORKS,  # the train step's estimator regime
     "metrics.py": PREDICTIONS,
     "models.py": NETWORKS,  # outside the builders: every model
+    "noise.py": EVERY_RULE,  # signals draws every dataset's noise with it
     "paper.py": PAPER,
     "params.py": NETWORKS | {"classical"},  # models and classical import it
     "paths.py": JOBS | TEXTS,  # the speed step reads its jobs' names with it
     "plots.py": FIGURES | BOARD | PAPER | {"failure_trend"},
     "regime.py": NETWORKS,  # the train step's estimator regime
+    "settings.py": NETWORKS,  # training reads the typed settings
     "signals.py": EVERY_RULE,  # every dataset, then all that follows
     "speed.py": JOBS | TEXTS,
     "texts.py": TEXTS,  # the report's templates, filled from the facts

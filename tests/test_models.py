@@ -6,6 +6,7 @@ import pytest
 
 from sinefreq import models, params, training
 from sinefreq.params import OneOf, Range
+from sinefreq.settings import ThreadModel
 
 # (architecture, series length, layer output sizes in order, parameter count), from
 # SETUPS.md: the counts follow from the layer sizes, e.g. LSTM(u) on 1 feature has
@@ -162,7 +163,8 @@ def test_keras2_variant_has_the_threads_keras_gates_and_loads_in_safe_mode(tmp_p
 def test_a_models_epsilon_reaches_its_optimizer():
     model = models.build_model("a2_dnn", 8, hidden_units=4)
     data = {"x": np.ones((4, 8), "float32"), "y": np.arange(4.0)}
-    settings = {"target_scaling": "none", "optimizer": "adam", "learning_rate": 1e-3,
-                "epsilon": 1e-8, "loss": "mean_squared_error", "epochs": 1, "batch_size": 4}  # fmt: skip
+    settings = ThreadModel(architecture="a2_dnn", target_scaling="none", optimizer="adam",
+                           learning_rate=1e-3, epsilon=1e-8, loss="mean_squared_error",
+                           epochs=1, batch_size=4)  # fmt: skip
     training.fit(model, data, data, settings)
     assert float(model.optimizer.epsilon) == pytest.approx(1e-8)
