@@ -26,7 +26,8 @@ import numpy as np
 from sinefreq import classical, io
 from sinefreq.userfiles import InputError, SeriesFile, one_line, open_series
 
-# Inputs of more chunks than this get a progress bar (on a terminal).
+# Inputs of this many series or more (or of unknown length: CSV) get a progress bar, on a
+# terminal.
 PROGRESS_MIN_ROWS = 50_000
 
 
