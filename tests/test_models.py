@@ -4,6 +4,7 @@ from typing import Annotated, Literal
 import numpy as np
 import pytest
 
+from sinefreq import config as study
 from sinefreq import models, params, training
 from sinefreq.params import OneOf, Range
 from sinefreq.settings import ThreadModel
@@ -168,3 +169,33 @@ def test_a_models_epsilon_reaches_its_optimizer():
                            epochs=1, batch_size=4)  # fmt: skip
     training.fit(model, data, data, settings)
     assert float(model.optimizer.epsilon) == pytest.approx(1e-8)
+
+
+def mean_spectrum_mlp(n_samples: int, hidden_units: Annotated[int, Range(min=1, max=64)] = 4):
+    """A builder as a contributor would add one: a function with annotated options."""
+    from keras import Input, Model, layers
+
+    inputs = Input(shape=(n_samples,), name="series")
+    hidden = layers.Dense(hidden_units, activation="relu")(inputs)
+    return Model(inputs, layers.Dense(1)(hidden), name="mean_spectrum_mlp")
+
+
+def test_a_new_architecture_is_its_builder_and_a_config_entry(monkeypatch, schema_path):
+    """Adding an estimator architecture touches the builder's file (registered there) and
+    the config: no schema, check, step or rule names architectures."""
+    from .test_config import edit, validated
+
+    monkeypatch.setitem(models.ARCHITECTURES, "mean_spectrum_mlp", mean_spectrum_mlp)
+    new_net = {"architecture": "mean_spectrum_mlp", "regime": "estimator"}
+    cfg = edit("models.new_net", {**new_net, "generator": {"frequency": [1, 14]}})
+    cfg["models"]["new_net"]["hyperparameters"] = {"hidden_units": 8}
+    cfg["experiments"]["bench"]["models"].append("new_net")
+    cfg = validated(cfg, schema_path)
+    settings = study.training_settings(cfg, "new_net")
+    assert settings["hyperparameters"] == {"hidden_units": 8}
+    model = models.build_model("mean_spectrum_mlp", 32, **settings["hyperparameters"])
+    assert model.output_shape == (None, 1)
+    # Its options are checked from its annotations like every builder's.
+    cfg["models"]["new_net"]["hyperparameters"] = {"hidden_units": 65}
+    with pytest.raises(ValueError, match=r"new_net\.hyperparameters\.hidden_units: 65"):
+        validated(cfg, schema_path)
