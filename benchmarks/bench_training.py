@@ -622,7 +622,7 @@ def main(argv: list[str] | None = None) -> int:
     compare = "A0" in setups if args.compare is None else args.compare
 
     from sinefreq import config as study
-    from sinefreq import signals
+    from sinefreq import datasets
 
     cfg = study.load(ROOT / "config" / "config.yaml", ROOT / "config" / "schema.yaml")
     with tempfile.TemporaryDirectory(prefix="bench_training.") as tmp:
@@ -647,7 +647,7 @@ def main(argv: list[str] | None = None) -> int:
         for setup in setups:
             dataset, model_name = SETUPS[setup]
             settings = study.training_settings(cfg, model_name)
-            splits = signals.make_dataset(cfg["datasets"][dataset])
+            splits = datasets.make_dataset(cfg["datasets"][dataset])
             epochs = overrides.get(setup, max(1, round(settings["epochs"] * args.epochs_scale)))
             changes = {"epochs": epochs}
             if args.validation_freq is not None:

@@ -2,7 +2,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sinefreq import cli, io, models, signals
+from sinefreq import cli, datasets, io, models, signals
 
 FREQS = np.array([3.0, 7.25, 20.5])
 
@@ -50,7 +50,7 @@ def test_hdf5_dataset_reports_truth_and_writes_a_file(tmp_path, capsys):
     }
     io.write_dataset(
         tmp_path / "d.h5",
-        signals.make_dataset(spec),
+        datasets.make_dataset(spec),
         {"name": "d", "spec": spec, "n_samples": 64, "nyquist": 31.5},
     )
     code, _, _ = run(capsys, tmp_path / "d.h5", "--split", "train", "-o", tmp_path / "out.csv")

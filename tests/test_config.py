@@ -9,7 +9,7 @@ import pytest
 import yaml
 from snakemake.utils import validate
 
-from sinefreq import classical, params, signals
+from sinefreq import classical, datasets, params
 from sinefreq import config as study
 
 from .conftest import ROOT, load_yaml, run_snakemake
@@ -184,8 +184,8 @@ def test_generated_snr_names_are_valid_names(default_config):
 )
 def test_series_are_counted_without_drawing_them(spec):
     spec = {"n_samples": 16, "seed": 0, **spec}
-    drawn = signals.make_dataset(spec)
-    assert signals.series_counts(spec) == {s: len(drawn[s]["y"]) for s in ("train", "test")}
+    drawn = datasets.make_dataset(spec)
+    assert datasets.series_counts(spec) == {s: len(drawn[s]["y"]) for s in ("train", "test")}
 
 
 @pytest.mark.parametrize("method", sorted(classical.ESTIMATORS))

@@ -24,7 +24,7 @@ TRAIN = textwrap.dedent(
     """
     import json, sys
     import numpy as np
-    from sinefreq import models, signals, training
+    from sinefreq import datasets, models, signals, training
     from sinefreq.settings import ThreadModel
 
     training.configure_runtime(1, 0, sys.argv[2])
@@ -34,7 +34,7 @@ TRAIN = textwrap.dedent(
         "time_offset": [0, 1],
         "train": {"frequencies": {"integers": [1, 9]}, "repeats": 6},
     }
-    splits = signals.make_dataset(spec)
+    splits = datasets.make_dataset(spec)
     model = models.build_model("a0_lstm", 100)
     settings = ThreadModel(
         architecture="a0_lstm",

@@ -226,7 +226,7 @@ def test_the_workflows_steps_reach_what_they_run():
     common = {"sinefreq", "steps", "io"}
     # The bound is built from the signal model's derivatives under the noise model.
     assert reach("bound") == common | {"crlb", "signals", "noise"}
-    assert reach("make_dataset") == common | {"signals", "noise"}
+    assert reach("make_dataset") == common | {"datasets", "signals", "noise"}
     assert {"training", "metrics"} <= reach("evaluate")
     assert {"models", "training"} <= reach("train") and "plots" not in reach("train")
     for figure in ("experiment_figures", "sweep_figure", "frequency_figure"):

@@ -228,6 +228,7 @@ CODE_EDITS = {
     "config.py": set(),  # runs while planning: what it decides reaches the jobs as params
     # the bound, and the estimator regime's targets (train: every network), and the board
     "crlb.py": {"bound"} | NETWORKS,
+    "datasets.py": EVERY_RULE,  # the dataset step draws every dataset with it
     "estimators.py": NETWORKS,  # outside the builders: the layers every evaluation registers
     "fingerprint.py": set(),  # runs while planning
     "generator.py": NETWORKS,  # the train step (the estimator regime draws its series)

@@ -2,7 +2,7 @@ import h5py
 import numpy as np
 import pytest
 
-from sinefreq import io, signals
+from sinefreq import datasets, io
 
 SPEC = {
     "n_samples": 16,
@@ -17,7 +17,7 @@ def dataset_file(tmp_path):
     path = tmp_path / "d.h5"
     io.write_dataset(
         path,
-        signals.make_dataset(SPEC),
+        datasets.make_dataset(SPEC),
         {"name": "d", "spec": SPEC, "n_samples": 16, "nyquist": 7.5},
     )
     return path
@@ -25,7 +25,7 @@ def dataset_file(tmp_path):
 
 def test_dataset_round_trip(dataset_file):
     splits, attrs = io.read_dataset(dataset_file)
-    expected = signals.make_dataset(SPEC)
+    expected = datasets.make_dataset(SPEC)
     for split in io.SPLITS:
         for field in io.SERIES_FIELDS:
             np.testing.assert_array_equal(splits[split][field], expected[split][field])

@@ -8,19 +8,19 @@ import numpy as np
 import pytest
 from snakemake.utils import validate
 
-from sinefreq import classical, crlb, generator, noise, signals
+from sinefreq import classical, crlb, datasets, generator, noise, signals
 from sinefreq import config as study
 
 from .test_config import TEST_CONFIG, edit, set_at, validated
 
 
 def legacy_series_for(frequencies, spec, rng):
-    """``signals.series_for`` as it was before noise models (white noise drawn inline):
+    """``datasets.series_for`` as it was before noise models (white noise drawn inline):
     the reference that keeps every existing dataset's draws identical."""
     size = len(frequencies)
-    time_offset = signals._draw(spec.get("time_offset", 0.0), size, rng)
-    phase = signals._draw(spec.get("phase", 0.0), size, rng)
-    amplitude = signals._draw(spec.get("amplitude", 1.0), size, rng)
+    time_offset = datasets._draw(spec.get("time_offset", 0.0), size, rng)
+    phase = datasets._draw(spec.get("phase", 0.0), size, rng)
+    amplitude = datasets._draw(spec.get("amplitude", 1.0), size, rng)
     x = signals.sine_series(
         frequencies, spec["n_samples"], amplitude=amplitude, time_offset=time_offset, phase=phase
     )
@@ -37,15 +37,16 @@ def test_white_datasets_draw_exactly_as_before_noise_models(schema_path):
         train_rng, test_rng = (
             np.random.default_rng(s) for s in np.random.SeedSequence(spec["seed"]).spawn(2)
         )
-        splits = signals.make_dataset(spec)
+        splits = datasets.make_dataset(spec)
         if "partition" in spec:
             pool = spec["partition"]
             f = train_rng.permutation(signals.frequency_list(pool["frequencies"], train_rng))
             cut = len(f) - pool["test_size"]
             frequencies = {"train": f[:cut], "test": f[cut:]}
         else:
+            typed = datasets.of(spec)
             frequencies = {
-                split: signals._split_frequencies(spec.get(split, spec["train"]), rng)
+                split: datasets.split_frequencies(getattr(typed, split) or typed.train, rng)
                 for split, rng in (("train", train_rng), ("test", test_rng))
             }
         expected = {
@@ -282,7 +283,7 @@ def test_coloured_dataset_is_drawn_and_bounded_under_its_noise(schema_path):
     cfg = validated(edit("datasets.tiny_bench.noise", {"model": "ar1", "rho": 0.5}), schema_path)
     spec = cfg["datasets"]["tiny_bench_snr20dB"]
     white = dict(spec, noise={"model": "white"})
-    coloured, plain = signals.make_dataset(spec)["test"], signals.make_dataset(white)["test"]
+    coloured, plain = datasets.make_dataset(spec)["test"], datasets.make_dataset(white)["test"]
     np.testing.assert_array_equal(coloured["y"], plain["y"])  # the same signals
     assert not np.array_equal(coloured["x"], plain["x"])
     bound = crlb.split_bound(coloured, 32, 20.0, spec["noise"])

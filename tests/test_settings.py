@@ -1,6 +1,7 @@
 """The typed model settings (sinefreq.settings): defaults, constraints, messages, and the
 schema's `models` fragment agreeing with them setting by setting."""
 
+import re
 import types
 import typing
 
@@ -10,7 +11,7 @@ import yaml
 from pydantic_core import PydanticUndefined
 
 from sinefreq import config as study
-from sinefreq import settings
+from sinefreq import datasets, generator, settings
 
 from .conftest import ROOT
 
@@ -191,3 +192,90 @@ def test_every_shipped_model_gives_typed_settings(name):
         resolved = study.training_settings(cfg, model)
         # Every setting the config resolves is the typed object's (none dropped, none changed).
         assert {k: getattr(typed, k) for k in resolved} == resolved
+
+
+# The dataset settings (sinefreq.datasets) and the generator's (sinefreq.generator) against
+# the schema: the same keys, required ones and defaults at every level.
+DATASETS = SCHEMA["properties"]["datasets"]["additionalProperties"]
+DEFS = SCHEMA["$defs"]
+
+
+def _plain(value):
+    """A default as YAML writes it: tuples are lists."""
+    if isinstance(value, tuple | list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+def _resolved(entry: dict) -> dict:
+    """A schema entry with its ``$ref`` followed (keeping the entry's own keys)."""
+    if "$ref" in entry:
+        return {**DEFS[entry["$ref"].rsplit("/", 1)[1]], **entry}
+    return entry
+
+
+def _declared(cls) -> dict:
+    return {
+        key: None if field.is_required() else _plain(field.default)
+        for key, field in cls.model_fields.items()
+    }
+
+
+def _schema_declared(entry: dict) -> dict:
+    entry = _resolved(entry)
+    return {
+        key: None if key in entry.get("required", []) else sub.get("default")
+        for key, sub in entry["properties"].items()
+    }
+
+
+@pytest.mark.parametrize(
+    "cls, entry",
+    [
+        (datasets.DatasetSettings, DATASETS),
+        (datasets.Split, DEFS["split"]),
+        (datasets.Partition, DATASETS["properties"]["partition"]),
+        (datasets.Frequencies, DEFS["frequencies"]),
+    ],
+    ids=["dataset", "split", "partition", "frequencies"],
+)
+def test_schema_and_dataset_settings_agree(cls, entry):
+    assert _declared(cls) == _schema_declared(entry)
+    required = {k for k, f in cls.model_fields.items() if f.is_required()}
+    assert required == set(_resolved(entry).get("required", []))
+
+
+def test_schema_and_generator_settings_agree():
+    entry = MODELS["properties"]["generator"]
+    assert set(entry["properties"]) == set(generator.GeneratorSpec.model_fields)
+    # The schema fills {} and names the defaults in words: each default is in them.
+    for key, value in generator.DEFAULT_SPEC.items():
+        shown = f"{key} [{value[0]:g}, {value[1]:g}]".replace("6.28319", "2 pi")
+        assert shown in " ".join(entry["description"].split()), shown
+
+
+def test_dataset_settings_fill_the_defaults_the_draw_uses():
+    spec = datasets.of({"n_samples": 8, "seed": 0, "train": {"frequencies": {"integers": [1, 3]}}})
+    assert (spec.amplitude, spec.time_offset, spec.phase, spec.snr_db) == (1.0, 0.0, 0.0, None)
+    assert (spec.train.repeats, spec.train.shuffle, spec.test) == (1, False, None)
+    assert datasets.series_counts(spec) == {"train": 3, "test": 3}
+
+
+@pytest.mark.parametrize(
+    "spec, message",
+    [
+        ({"n_samples": 3, "seed": 0}, r"d\.n_samples: 3 is not allowed; it should be greater than or equal to 4"),
+        ({"n_samples": 8, "seed": True}, r"d\.seed: True is not allowed; it should be a valid integer"),
+        ({"n_samples": 8, "seed": 0, "colour": 1}, r"d\.colour: unknown setting"),
+        ({"seed": 0}, r"d\.n_samples: required, and not given"),
+        (
+            {"n_samples": 8, "seed": 0, "train": {"frequencies": {"integers": [1, 2], "values": [3]}}},
+            r"d\.train\.frequencies: .* give exactly one of integers, linspace, uniform, values",
+        ),
+    ],
+)  # fmt: skip
+def test_dataset_settings_problems_name_the_key(spec, message):
+    found = study.dataset_setting_problems(spec, "d")
+    assert any(re.search(message, p) for p in found), found

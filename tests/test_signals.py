@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from sinefreq import signals
+from sinefreq import datasets, signals
 
 
 @pytest.mark.parametrize("n_samples", [100, 2000])
@@ -23,7 +23,7 @@ def test_series_follow_the_thread_formula():
         "time_offset": [0, 1],
         "train": {"frequencies": {"integers": [1, 9]}, "repeats": 10},
     }
-    train = signals.make_dataset(spec)["train"]
+    train = datasets.make_dataset(spec)["train"]
     assert train["x"].shape == (90, 100)
     np.testing.assert_array_equal(train["y"], np.tile(np.arange(1, 10), 10))
     for row, f, o in zip(train["x"], train["y"], train["time_offset"], strict=True):
@@ -44,11 +44,11 @@ def test_same_spec_gives_identical_arrays_and_another_seed_does_not():
         "phase": [0, 6.28],
         "train": {"frequencies": {"uniform": [1, 20, 50]}},
     }
-    a, b = signals.make_dataset(spec), signals.make_dataset(dict(spec))
+    a, b = datasets.make_dataset(spec), datasets.make_dataset(dict(spec))
     for split in ("train", "test"):
         for key in a[split]:
             np.testing.assert_array_equal(a[split][key], b[split][key])
-    c = signals.make_dataset({**spec, "seed": 2})
+    c = datasets.make_dataset({**spec, "seed": 2})
     assert not np.array_equal(a["train"]["x"], c["train"]["x"])
 
 
@@ -59,7 +59,7 @@ def test_test_split_is_new_data_not_training_series():
         "time_offset": [0, 1],
         "train": {"frequencies": {"integers": [1, 9]}, "repeats": 10},
     }
-    splits = signals.make_dataset(spec)
+    splits = datasets.make_dataset(spec)
     train, test = splits["train"]["x"], splits["test"]["x"]
     distances = np.min(np.abs(test[:, None, :] - train[None, :, :]).max(axis=2), axis=1)
     assert distances.min() > 1e-6
@@ -72,7 +72,7 @@ def test_partition_splits_one_shuffled_pool_without_overlap():
         "allow_aliasing": True,
         "partition": {"frequencies": {"linspace": [1, 50, 2500]}, "test_size": 500},
     }
-    splits = signals.make_dataset(spec)
+    splits = datasets.make_dataset(spec)
     train_f, test_f = splits["train"]["y"], splits["test"]["y"]
     assert (len(train_f), len(test_f)) == (2000, 500)
     assert not set(train_f) & set(test_f)
@@ -87,7 +87,7 @@ def test_partition_that_leaves_no_training_series_is_rejected():
         "partition": {"frequencies": {"values": [1, 2]}, "test_size": 2},
     }
     with pytest.raises(ValueError, match="test_size 2 leaves no training series"):
-        signals.make_dataset(spec)
+        datasets.make_dataset(spec)
 
 
 def test_noise_has_the_requested_snr():
@@ -98,7 +98,7 @@ def test_noise_has_the_requested_snr():
         "snr_db": 10,
         "train": {"frequencies": {"uniform": [5, 50, 400]}},
     }
-    train = signals.make_dataset(spec)["train"]
+    train = datasets.make_dataset(spec)["train"]
     clean = signals.sine_series(train["y"], 1000, amplitude=2.0)
     noise_power = np.mean((train["x"] - clean) ** 2)
     measured_db = 10 * np.log10(2.0**2 / 2 / noise_power)

@@ -4,7 +4,7 @@ import keras
 import numpy as np
 import pytest
 
-from sinefreq import models, signals, training
+from sinefreq import datasets, models, training
 from sinefreq.settings import ThreadModel
 
 SETTINGS = {
@@ -26,7 +26,7 @@ def splits():
         "time_offset": [0, 1],
         "train": {"frequencies": {"integers": [1, 8]}, "repeats": 4},
     }
-    return signals.make_dataset(spec)
+    return datasets.make_dataset(spec)
 
 
 def fit(splits, seed=0, **overrides):

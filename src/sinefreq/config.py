@@ -17,7 +17,10 @@ import re
 from pathlib import Path
 from typing import NamedTuple
 
+import pydantic
+
 from sinefreq import classical, estimators, generator, models, noise, params, paths, signals, thread
+from sinefreq import datasets as dataset_settings
 from sinefreq import settings as model_settings
 
 # Names of datasets, models, experiments and estimators become file paths and Snakemake
@@ -322,6 +325,10 @@ def _dataset_problems(config: dict) -> list[str]:
     problems = []
     for name, spec in config["datasets"].items():
         key = f"datasets.{name}"
+        typed = dataset_setting_problems(spec, key)
+        if typed:
+            problems += typed
+            continue
         if ("partition" in spec) == ("train" in spec):
             problems.append(
                 f"{key}: give either 'train' (and optionally 'test') or 'partition', not both or neither"
@@ -345,6 +352,17 @@ def _dataset_problems(config: dict) -> list[str]:
         if not split_problems:
             problems += _size_problems(key, spec, ceiling)
     return problems
+
+
+def dataset_setting_problems(spec: dict, key: str) -> list[str]:
+    """What the typed settings (:class:`sinefreq.datasets.DatasetSettings`) refuse in a
+    dataset's ``spec``, each problem naming the dotted key under ``key``, the value given
+    and what is allowed."""
+    try:
+        dataset_settings.DatasetSettings.model_validate(spec)
+    except pydantic.ValidationError as err:
+        return [params.validation_problem(error, key) for error in err.errors()]
+    return []
 
 
 def _range_problems(key: str, value) -> list[str]:
@@ -409,11 +427,9 @@ _FREQUENCY_SHAPES = {"integers": "[low, high]", "linspace": "[low, high, count]"
 
 
 def _frequency_problems(key: str, spec: dict) -> list[str]:
-    """Bounds finite and ordered, so that no form draws from an empty or inverted range."""
+    """Bounds in order, so that no form draws from an inverted range (the typed settings,
+    sinefreq.datasets, have checked they are finite)."""
     ((form, args),) = spec.items()
-    numbers = args if form == "values" else args[:2]
-    if not all(math.isfinite(v) for v in numbers):
-        return [f"{key}.{form}: {args!r} is not allowed; frequencies must be finite"]
     if form != "values" and args[0] > args[1]:
         shape = _FREQUENCY_SHAPES.get(form, "[low, high, count]")
         return [f"{key}.{form}: {args!r} is not allowed; give {shape} with low <= high"]
@@ -421,7 +437,7 @@ def _frequency_problems(key: str, spec: dict) -> list[str]:
 
 
 def _size_problems(key: str, spec: dict, ceiling: float) -> list[str]:
-    counts = signals.series_counts(spec)
+    counts = dataset_settings.series_counts(spec)
     series = sum(counts.values())
     values = series * spec["n_samples"]
     if values <= ceiling:
@@ -569,10 +585,10 @@ def _dft_problems(key: str, spec: dict, n_samples: int) -> list[str]:
 
 
 def _series_counts(spec: dict) -> dict | None:
-    """:func:`signals.series_counts`, or None for a spec whose problems are reported
+    """:func:`datasets.series_counts`, or None for a spec whose problems are reported
     elsewhere (both forms of split, a bad frequency form)."""
     try:
-        return signals.series_counts(spec)
+        return dataset_settings.series_counts(spec)
     except (KeyError, TypeError, ValueError, OverflowError):
         return None
 

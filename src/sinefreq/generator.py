@@ -21,20 +21,39 @@ from __future__ import annotations
 
 import functools
 import math
+from typing import Any
 
 import numpy as np
+from pydantic import BaseModel, ConfigDict
 
 from sinefreq import noise
 from sinefreq.crlb import crlb_exact
-from sinefreq.signals import noise_sigma, sine_series
+from sinefreq.signals import RangeOrValue, noise_sigma, sine_series
 
+
+class GeneratorSpec(BaseModel):
+    """An estimator-regime model's ``generator`` settings: the ranges its training series
+    are drawn from (``config/schema.yaml`` says the same; tests/test_settings.py keeps them
+    equal). A value fixes a parameter; the SNR is uniform in dB."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    # cycles per window, inside (0, Nyquist)
+    frequency: RangeOrValue = (1.0, 49.0)
+    amplitude: RangeOrValue = (0.5, 2.0)
+    # radians
+    phase: RangeOrValue = (0.0, 2.0 * math.pi)
+    # per-sample SNR in dB
+    snr_db: RangeOrValue = (-10.0, 30.0)
+    # the training series' noise, a sinefreq.noise model (None: white)
+    noise: dict[str, Any] | None = None
+
+
+# The ranges' defaults as a config writes them (lists), for a run's recorded settings.
 DEFAULT_SPEC = {
-    "frequency": [1.0, 49.0],
-    "amplitude": [0.5, 2.0],
-    "phase": [0.0, 2.0 * math.pi],
-    "snr_db": [-10.0, 30.0],
+    key: list(value) for key, value in GeneratorSpec().model_dump(exclude_none=True).items()
 }
-SPEC_KEYS = ("frequency", "amplitude", "phase", "snr_db")
+SPEC_KEYS = tuple(DEFAULT_SPEC)
 # The noise model's config entry (sinefreq.noise), white where not given.
 NOISE_KEY = "noise"
 
@@ -42,11 +61,11 @@ NOISE_KEY = "noise"
 def check_spec(spec: dict, n_samples: int) -> dict:
     """The spec with every range present (defaults from ``DEFAULT_SPEC``) as ``(lo, hi)``,
     and its noise model under ``noise``."""
-    unknown = sorted(set(spec) - {*SPEC_KEYS, NOISE_KEY})
+    unknown = sorted(set(spec) - set(GeneratorSpec.model_fields))
     if unknown:
         raise ValueError(
             f"generator spec has unknown key(s) {', '.join(unknown)}; allowed: "
-            f"{', '.join((*SPEC_KEYS, NOISE_KEY))}"
+            f"{', '.join(GeneratorSpec.model_fields)}"
         )
     out = {}
     for key in SPEC_KEYS:

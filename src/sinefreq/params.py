@@ -203,3 +203,17 @@ def _yaml_hint(value) -> str:
     except ValueError:
         return ""
     return "; that is text: write numbers unquoted, exponents with a dot (1.0e-3, not 1e-3)"
+
+
+def validation_problem(error: dict, key: str, unknown: str = "unknown setting") -> str:
+    """One of pydantic's errors (``ValidationError.errors()``) in the config's words: the
+    dotted key under ``key``, the value given and what is allowed; ``unknown`` words a
+    key the settings do not declare."""
+    where = ".".join(str(part) for part in (key, *error["loc"]))
+    if error["type"] == "extra_forbidden":
+        return f"{where}: {unknown}"
+    if error["type"] == "missing":
+        return f"{where}: required, and not given"
+    # pydantic says "Input should be ...": name the value instead of "input".
+    allowed = error["msg"].removeprefix("Input should be ").removeprefix("Value error, ")
+    return f"{where}: {error['input']!r} is not allowed; it should be {allowed}"

@@ -17,6 +17,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from sinefreq import params
+
 PositiveInt = Annotated[int, Field(ge=1)]
 PositiveFloat = Annotated[float, Field(gt=0)]
 
@@ -123,19 +125,13 @@ def _worded(err: ValidationError, spec: dict, key: str, regime: str) -> list[str
     found, misplaced = [], {}
     other_keys = {k: r for r, keys in regime_keys().items() if r != regime for k in keys}
     for error in err.errors():
-        where = ".".join(str(part) for part in (key, *error["loc"]))
         field = error["loc"][0] if error["loc"] else None
         if error["type"] == "extra_forbidden" and field in other_keys:
             misplaced.setdefault(other_keys[field], []).append(field)
-        elif error["type"] == "extra_forbidden":
-            known = ", ".join(REGIMES[regime].model_fields)
-            found.append(f"{where}: unknown setting for regime {regime}; known: {known}")
-        elif error["type"] == "missing":
-            found.append(f"{where}: required, and not given")
         else:
-            # pydantic says "Input should be ...": name the value instead of "input".
-            allowed = error["msg"].removeprefix("Input should be ")
-            found.append(f"{where}: {error['input']!r} is not allowed; it should be {allowed}")
+            known = ", ".join(REGIMES[regime].model_fields)
+            unknown = f"unknown setting for regime {regime}; known: {known}"
+            found.append(params.validation_problem(error, key, unknown))
     for other, keys in misplaced.items():
         found.insert(
             0,

@@ -13,11 +13,15 @@ an estimator or bound includes one, an unknown constant offset (any). Its deriva
 
 from __future__ import annotations
 
-import numpy as np
+from typing import Annotated
 
-from sinefreq import noise
+import numpy as np
+from pydantic import Field
 
 FREQUENCY_FORMS = ("integers", "linspace", "uniform", "values")
+# A parameter's setting: a constant, or [low, high] to draw each series uniformly in that
+# range (a YAML list: lax about the container, strict about the numbers).
+RangeOrValue = float | Annotated[tuple[float, float], Field(strict=False)]
 
 
 def time_axis(n_samples: int) -> np.ndarray:
@@ -109,86 +113,3 @@ def frequency_count(spec: dict) -> int:
     if form in ("linspace", "uniform"):
         return int(args[2])
     return len(args)
-
-
-def series_counts(spec: dict) -> dict[str, int]:
-    """Series in each split of a dataset spec, as :func:`make_dataset` draws them."""
-    if "partition" in spec:
-        pool = frequency_count(spec["partition"]["frequencies"])
-        test = int(spec["partition"]["test_size"])
-        return {"train": pool - test, "test": test}
-
-    def count(split: dict) -> int:
-        return frequency_count(split["frequencies"]) * int(split.get("repeats", 1))
-
-    return {"train": count(spec["train"]), "test": count(spec.get("test", spec["train"]))}
-
-
-def _draw(value, size: int, rng: np.random.Generator) -> np.ndarray:
-    """A scalar as a constant column, or ``[lo, hi]`` as uniform draws."""
-    if isinstance(value, list | tuple):
-        return rng.uniform(float(value[0]), float(value[1]), size)
-    return np.full(size, float(value))
-
-
-def series_for(frequencies: np.ndarray, spec: dict, rng: np.random.Generator) -> dict:
-    """Series and their generating parameters for the given frequencies.
-
-    ``spec`` holds the dataset-wide generator parameters (``n_samples``,
-    ``amplitude``, ``time_offset``, ``phase``, ``snr_db``, ``noise``). Per-series draws
-    happen in this order: time offset, phase, amplitude, noise, so that a dataset with
-    only a time offset draws exactly as the thread's answer 0 does.
-    """
-    size = len(frequencies)
-    time_offset = _draw(spec.get("time_offset", 0.0), size, rng)
-    phase = _draw(spec.get("phase", 0.0), size, rng)
-    amplitude = _draw(spec.get("amplitude", 1.0), size, rng)
-    x = sine_series(
-        frequencies, spec["n_samples"], amplitude=amplitude, time_offset=time_offset, phase=phase
-    )
-    snr_db = spec.get("snr_db")
-    sigma = np.zeros(size) if snr_db is None else noise_sigma(amplitude, snr_db)
-    if snr_db is not None:
-        x = x + noise.from_spec(spec.get("noise")).draw(rng, x.shape, sigma)
-    return {
-        "x": x,
-        "y": np.asarray(frequencies, dtype=float),
-        "amplitude": amplitude,
-        "time_offset": time_offset,
-        "phase": phase,
-        "noise_sigma": sigma,
-    }
-
-
-def _split_frequencies(split: dict, rng: np.random.Generator) -> np.ndarray:
-    f = np.tile(frequency_list(split["frequencies"], rng), int(split.get("repeats", 1)))
-    return rng.permutation(f) if split.get("shuffle", False) else f
-
-
-def make_dataset(spec: dict) -> dict[str, dict]:
-    """Train and test splits for a dataset spec (see ``config/schema.yaml``).
-
-    The two splits come from independent random streams derived from ``spec["seed"]``.
-    Either ``train`` (and optionally ``test``, else the same draw spec again) are given,
-    or ``partition``: one pool of frequencies, shuffled, whose last ``test_size``
-    become the test split (the thread's answer 2).
-    """
-    train_rng, test_rng = (
-        np.random.default_rng(s) for s in np.random.SeedSequence(spec["seed"]).spawn(2)
-    )
-    if "partition" in spec:
-        pool = spec["partition"]
-        f = train_rng.permutation(frequency_list(pool["frequencies"], train_rng))
-        cut = len(f) - int(pool["test_size"])
-        if cut <= 0:
-            raise ValueError(
-                f"partition.test_size {pool['test_size']} leaves no training series (pool {len(f)})"
-            )
-        train_f, test_f = f[:cut], f[cut:]
-    else:
-        train_f = _split_frequencies(spec["train"], train_rng)
-        test_f = _split_frequencies(spec.get("test", spec["train"]), test_rng)
-    return {
-        "train": series_for(train_f, spec, train_rng),
-        "test": series_for(test_f, spec, test_rng),
-    }

@@ -63,9 +63,9 @@ def _exit_on_sigterm(signum, frame) -> None:
 
 def make_dataset(name: str, spec: dict, out_path) -> None:
     """Generate a dataset from its config ``spec`` and write it to ``out_path``."""
-    from sinefreq import signals
+    from sinefreq import datasets, signals
 
-    splits = signals.make_dataset(spec)
+    splits = datasets.make_dataset(spec)
     attrs = {
         "name": name,
         "spec": spec,
