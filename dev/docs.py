@@ -42,10 +42,16 @@ TABLES = {
     "speed": "speed.csv",
 }
 SEED_TABLES = "seed_distribution"  # one CSV per experiment with thread_points, optional
+TREND_TABLES = "failure_trend"  # one CSV per sweep experiment, optional
 KEPT_MARKER = (
     "<!-- Below this line: notes on past runs, written by hand; dev/docs.py keeps them as "
     "they are. -->"
 )
+# A failure-trend table's columns other than its sweep label (sinefreq.trend.failure_trend).
+TREND_COLUMNS = (
+    "model", "dataset", "n_runs", "n_failed", "failure_rate", "rate_lo", "rate_hi", "trend_z",
+    "trend_p",
+)  # fmt: skip
 KIND_ORDER = ("classical", "hybrid", "learned", "thread")  # the leaderboard's row groups
 SNR_NAME = re.compile(r"^(?P<family>.+)_snr-?[0-9.]+dB$")  # config.py's generated names
 
@@ -129,6 +135,23 @@ def leaderboard_sections(board) -> list[str]:
     return sections
 
 
+def trend_section(name: str, trend) -> str:
+    """Failed runs per sweep point with their 95 % interval, and each model's trend test."""
+    label = next(c for c in trend.columns if c not in TREND_COLUMNS)
+    rows = [
+        [
+            f"`{r['model']}`", f"{r[label]:g}", f"{int(r['n_failed'])}/{int(r['n_runs'])}",
+            f"{r['failure_rate']:.0%} [{r['rate_lo']:.0%}, {r['rate_hi']:.0%}]",
+            number(r["trend_z"], "+.2f", "n/a"), number(r["trend_p"], ".2g", "n/a"),
+        ]
+        for _, r in trend.iterrows()
+    ]  # fmt: skip
+    header = [
+        "model", label, "failed", "rate [95% Wilson interval]", "trend z", "trend p (two-sided)"
+    ]  # fmt: skip
+    return f"### `{name}`\n\n" + table(header, rows)
+
+
 def speed_section(speed) -> str:
     """Time per rule (results/speed.csv); CPU minutes left out, Snakemake under-samples them."""
     rows = [
@@ -164,6 +187,15 @@ def render(results: Path, run_date: str) -> str:
             "`results/seed_distribution/`: where each number the thread printed lies among "
             "our seeds, and where the median of 3 or 5 of them could have landed.\n",
             *(seed_section(path.stem, io.read_table(path)) for path in seeds),
+        ]
+    trends = sorted((results / TREND_TABLES).glob("*.csv"))
+    if trends:
+        parts += [
+            "## Failed runs along the sweeps\n",
+            "`results/failure_trend/`: runs that failed (collapsed onto one value or a dead "
+            "output) at each point, the rate's 95 % Wilson interval, and a Cochran-Armitage "
+            "test of a trend in the rate along the sweep (one per model).\n",
+            *(trend_section(path.stem, io.read_table(path)) for path in trends),
         ]
     parts += [
         "## Networks against the bound: the leaderboard\n",

@@ -69,6 +69,12 @@ SPEED = [
      "median_work_s": math.nan, "median_startup_s": math.nan, "startup_share": math.nan,
      "max_rss_mb": 200.0},
 ]  # fmt: skip
+TREND = [
+    {"model": "a0_lstm", "dataset": f"a0_maxf{m}", "max_freq": float(m), "n_runs": 10,
+     "n_failed": k, "failure_rate": k / 10, "rate_lo": lo, "rate_hi": hi, "trend_z": 1.95,
+     "trend_p": 0.051}
+    for m, k, lo, hi in ((10, 1, 0.0179, 0.404), (20, 3, 0.108, 0.603))
+]  # fmt: skip
 KEPT = docs.KEPT_MARKER + "\n## Notes on the run of 2026-11-28\n\nWritten by hand.\n"
 
 
@@ -83,6 +89,7 @@ def study(tmp_path):
     io.write_table(results / "leaderboard.csv", pd.DataFrame(BOARD, columns=leaderboard.COLUMNS))
     io.write_table(results / "speed.csv", pd.DataFrame(SPEED, columns=speed.SUMMARY_COLUMNS))
     io.write_table(results / "seed_distribution" / "a0_seeds.csv", pd.DataFrame(SEEDS))
+    io.write_table(results / "failure_trend" / "a0_lstm.csv", pd.DataFrame(TREND))
     io.write_bytes(out / "results.md", ("# old tables\n\n" + KEPT).encode())
     return results, out
 
@@ -117,6 +124,8 @@ def test_results_page_is_rendered_from_the_studys_tables(study):
         "0.121-0.219 |  |" in lines  # fmt: skip
     assert "| 10 | `a0_lstm_keras2` | 0.145 [0.0731, 0.303] | 0/10 | 0.050 | 0 | " \
         "0.0882-0.209 | 0.0931-0.201 | 0.43 |" in lines  # fmt: skip
+    assert "| `a0_lstm` | 10 | 1/10 | 10% [2%, 40%] | +1.95 | 0.051 |" in lines
+    assert "| `a0_lstm` | 20 | 3/10 | 30% [11%, 60%] | +1.95 | 0.051 |" in lines
     assert "| train | 135 | 141.8 | 39.1 | 4.8 | 8% |" in lines
     assert "| classical | 62 | 0.7 | 0.6 | n/a | n/a |" in lines
     # the notes written by hand stay as they were, at the end
