@@ -1,12 +1,12 @@
 """The posterior mean of the frequency (sinefreq.classical.posterior_mean): its integral
 against brute force, its agreement with least squares at high SNR, its gain below the SNR
-threshold, and its band."""
+threshold, its band, and the band the workflow gives it."""
 
 import numpy as np
 import pytest
 
-from sinefreq import classical, signals
-from sinefreq.classical import default_band, nls, posterior_mean
+from sinefreq import classical, signals, steps
+from sinefreq.classical import data_options, default_band, nls, posterior_mean
 from sinefreq.crlb import crlb_rmse
 
 BAND = [1.0, 49.0]  # bench_noise's
@@ -140,3 +140,54 @@ def test_the_config_checks_the_band_before_anything_runs():
         (problem,) = classical.option_problems("posterior_mean", {"band": bad}, key)
         assert problem.startswith(f"{key}.band: {bad!r} is not allowed")
         assert "[lo, hi] with 0 <= lo < hi" in problem
+
+
+def test_an_estimator_with_a_band_gets_the_data_band_unless_the_config_sets_one():
+    assert data_options("posterior_mean", {}, None, [1.0, 49.0]) == {"band": [1.0, 49.0]}
+    assert data_options("posterior_mean", {"band": [2, 3]}, None, [1.0, 49.0]) == {"band": [2, 3]}
+    assert data_options("posterior_mean", {}, None, [5.0, 5.0]) == {}  # one frequency: no range
+    assert data_options("nls", {}, None, [1.0, 49.0]) == {"noise": None}
+    assert data_options("fft_interp", {}, None, [1.0, 49.0]) == {}
+
+
+@pytest.mark.parametrize(
+    ("spec", "split", "band"),
+    [
+        # bench_noise: each split its own spec
+        ({"train": {"frequencies": {"uniform": [1, 49, 100]}},
+          "test": {"frequencies": {"uniform": [2, 48, 5000]}}}, "test", [2.0, 48.0]),
+        ({"train": {"frequencies": {"uniform": [1, 49, 100]}},
+          "test": {"frequencies": {"uniform": [2, 48, 5000]}}}, "train", [1.0, 49.0]),
+        # no test split: the test split draws the train spec again
+        ({"train": {"frequencies": {"integers": [1, 9]}}}, "test", [1.0, 9.0]),
+        ({"train": {"frequencies": {"values": [7.5, 3.0, 12.0]}}}, "train", [3.0, 12.0]),
+        # a2_thread: one pool, reaching past Nyquist (49.5), where tones alias
+        ({"partition": {"frequencies": {"linspace": [1, 50, 2500]}, "test_size": 500}},
+         "test", [1.0, 49.5]),
+    ],
+)  # fmt: skip
+def test_a_split_band_is_the_range_its_frequencies_are_drawn_from(spec, split, band):
+    assert classical.data_band({"n_samples": 100, **spec}, split) == band
+
+
+def test_the_workflow_step_gives_each_split_its_band(tmp_path):
+    """A dataset whose splits draw from different ranges: each split's estimates lie in
+    its own range, and least squares, which has no band, is run as before."""
+    from sinefreq import io
+
+    spec = {
+        "n_samples": 32,
+        "seed": 0,
+        "snr_db": -10.0,
+        "train": {"frequencies": {"uniform": [2, 5, 40]}},
+        "test": {"frequencies": {"uniform": [9, 12, 40]}},
+    }
+    steps.make_dataset("mixed", spec, tmp_path / "mixed.h5")
+    for method, options in (("posterior_mean", {"offset": False}), ("nls", {"offset": False})):
+        out = {"metrics": tmp_path / f"{method}.json", "predictions": tmp_path / f"{method}.h5"}
+        steps.classical_estimate(tmp_path / "mixed.h5", method, options, out)
+        predictions, _ = io.read_predictions(out["predictions"])
+        train, test = predictions["train"]["y_pred"], predictions["test"]["y_pred"]
+        inside = np.all((train >= 2) & (train <= 5)) and np.all((test >= 9) & (test <= 12))
+        assert inside == (method == "posterior_mean")  # at -10 dB least squares strays
+        assert io.read_json(out["metrics"])["series_per_s"] > 0

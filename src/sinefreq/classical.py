@@ -22,7 +22,8 @@ window, clipped to ``[0, (N - 1) / 2]`` (Nyquist).
   reference below the SNR threshold, where maximum likelihood jumps to noise peaks.
 
 The workflow gives an estimator with a ``noise`` option the noise model its data were
-drawn from (:func:`data_options`), unless the config sets it.
+drawn from, and one with a ``band`` option the range the data's frequencies were drawn
+from (:func:`data_options`), unless the config sets them.
 """
 
 from __future__ import annotations
@@ -961,12 +962,31 @@ ESTIMATORS: dict[str, Callable[..., np.ndarray]] = {
 }
 
 
-def data_options(method: str, options: dict, noise) -> dict:
-    """``options`` for estimator ``method`` on data drawn in ``noise`` (a config entry):
-    an estimator with a ``noise`` option gets the data's unless ``options`` sets it."""
-    if "noise" in params.options(ESTIMATORS[method]) and "noise" not in options:
-        return {**options, "noise": noise}
-    return options
+def data_options(method: str, options: dict, noise, band: list[float] | None = None) -> dict:
+    """``options`` for estimator ``method`` on data drawn in ``noise`` (a config entry) with
+    frequencies in ``band`` (``[lo, hi]``, cycles per window): an estimator with a ``noise``
+    or a ``band`` option gets the data's unless ``options`` sets it. A band of one
+    frequency (``lo == hi``) is no prior range: the estimator keeps its default."""
+    declared = params.options(ESTIMATORS[method])
+    given = {"noise": noise}
+    if band is not None and band[0] < band[1]:
+        given["band"] = list(band)
+    return {**{k: v for k, v in given.items() if k in declared}, **options}
+
+
+def data_band(dataset: dict, split: str) -> list[float]:
+    """``[lo, hi]``: the range a dataset's split (``dataset`` its config spec) draws its
+    frequencies from, a partition's pool for either split, clipped to ``[0, Nyquist]``:
+    above Nyquist a tone aliases below it. A dataset without a test split tests on a fresh
+    draw of its train spec."""
+    if "partition" in dataset:
+        spec = dataset["partition"]["frequencies"]
+    else:
+        spec = dataset.get(split, dataset["train"])["frequencies"]
+    ((form, args),) = spec.items()
+    ends = (min(args), max(args)) if form == "values" else (args[0], args[1])
+    top = (dataset["n_samples"] - 1) / 2.0
+    return [float(np.clip(v, 0.0, top)) for v in ends]
 
 
 def option_problems(method: str, given: dict, key: str) -> list[str]:
