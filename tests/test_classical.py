@@ -4,7 +4,8 @@ bound in noise, robustness at the edges, and input validation."""
 import numpy as np
 import pytest
 
-from sinefreq.classical import ESTIMATORS, NoToneError, estimate, fft_interp, nls
+from sinefreq import params
+from sinefreq.classical import ESTIMATORS, NoToneError, default_band, estimate, fft_interp, nls
 from sinefreq.crlb import crlb_mean_rmse, db_above_bound
 
 
@@ -95,7 +96,13 @@ def test_edges_and_degenerate_series_stay_in_band(method):
     assert est.shape == (x.shape[0],)
     assert np.all(np.isfinite(est))
     assert np.all((est >= 0.0) & (est <= nyquist))
-    assert est[-1] == pytest.approx(nyquist, abs=1e-6)  # alternating series
+    # The alternating series is a tone at Nyquist. An estimator with a prior band (the
+    # posterior mean) answers at the band's top instead, which stops short of Nyquist by
+    # default; the density falls so steeply below it that the mean is within 1e-2 of it.
+    if "band" in params.options(ESTIMATORS[method]):
+        assert est[-1] == pytest.approx(default_band(n)[1], abs=1e-2)
+    else:
+        assert est[-1] == pytest.approx(nyquist, abs=1e-6)
 
 
 @pytest.mark.parametrize("method", sorted(ESTIMATORS))

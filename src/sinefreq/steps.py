@@ -218,13 +218,22 @@ def series_per_second(estimate, x: np.ndarray, repeats: int = 2) -> float:
 
 
 def classical_estimate(dataset_path, method: str, options: dict, out: dict) -> None:
-    """Run a classical estimator on both splits; same outputs as a network's evaluation."""
+    """Run a classical estimator on both splits; same outputs as a network's evaluation.
+
+    Each split's estimator gets the data's noise model and the range its frequencies were
+    drawn from (:func:`sinefreq.classical.data_options`), unless ``options`` set them."""
     from sinefreq import classical
 
     splits, attrs = io.read_dataset(dataset_path)
-    options = classical.data_options(method, options, dataset_noise(attrs))
-    estimate = lambda x: classical.estimate(method, x, **options)  # noqa: E731
-    predictions = predict_splits(splits, estimate)
+
+    def estimator(split: str):
+        band = classical.data_band(attrs["spec"], split)
+        given = classical.data_options(method, options, dataset_noise(attrs), band)
+        return lambda x: classical.estimate(method, x, **given)
+
+    predictions = {
+        s: {"y_true": splits[s]["y"], "y_pred": estimator(s)(splits[s]["x"])} for s in io.SPLITS
+    }
     run = {
         "dataset": attrs["name"],
         "model": method,
@@ -235,7 +244,7 @@ def classical_estimate(dataset_path, method: str, options: dict, out: dict) -> N
         "epochs_trained": None,
         "train_minutes": None,
         # One thread: the rule declares threads: 1, which Snakemake passes to BLAS.
-        "series_per_s": series_per_second(estimate, splits["test"]["x"]),
+        "series_per_s": series_per_second(estimator("test"), splits["test"]["x"]),
     }
     write_evaluation(predictions, run, attrs, out)
 
