@@ -31,6 +31,7 @@ FIGURES = {
     "error_by_frequency.png": "leaderboard/error_by_frequency.png",
     "thread_among_seeds.png": "a0_seeds/train_mae_by_seed.png",
     "a0_sweep.png": "a0_lstm/error_vs_max_freq.png",
+    "a0_failure_rate.png": "a0_lstm/failure_rate.png",
     "thread_predicted_vs_true.png": "a2_lstm/predicted_vs_true.png",
     "estimators_predicted_vs_true.png": "estimators/predicted_vs_true.png",
 }
