@@ -190,7 +190,7 @@ def evaluate(
         dataset_paths, metrics_paths, predictions_paths, strict=True
     ):
         splits, attrs = io.read_dataset(dataset_path)
-        predictions = predict_splits(splits, estimate)
+        predictions = predict_splits(splits, lambda split: estimate)
         record = {
             **run,
             "test_dataset": attrs["name"],
@@ -231,9 +231,7 @@ def classical_estimate(dataset_path, method: str, options: dict, out: dict) -> N
         given = classical.data_options(method, options, dataset_noise(attrs), band)
         return lambda x: classical.estimate(method, x, **given)
 
-    predictions = {
-        s: {"y_true": splits[s]["y"], "y_pred": estimator(s)(splits[s]["x"])} for s in io.SPLITS
-    }
+    predictions = predict_splits(splits, estimator)
     run = {
         "dataset": attrs["name"],
         "model": method,
@@ -274,9 +272,12 @@ def bound(dataset_path, out_path) -> None:
     print(result)
 
 
-def predict_splits(splits: dict, estimate) -> dict:
-    """``{split: {"y_true", "y_pred"}}`` from an estimator mapping series to frequencies."""
-    return {s: {"y_true": splits[s]["y"], "y_pred": estimate(splits[s]["x"])} for s in io.SPLITS}
+def predict_splits(splits: dict, estimator_of) -> dict:
+    """``{split: {"y_true", "y_pred"}}``; ``estimator_of(split)`` maps that split's series to
+    frequencies (a classical estimator's options may depend on the split)."""
+    return {
+        s: {"y_true": splits[s]["y"], "y_pred": estimator_of(s)(splits[s]["x"])} for s in io.SPLITS
+    }
 
 
 def write_evaluation(predictions: dict, run: dict, dataset_attrs: dict, out: dict) -> None:
