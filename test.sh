@@ -8,4 +8,6 @@ export PATH="$PWD/.venv/bin:$PATH"
 echo "== ruff" && ruff check . && ruff format --check .
 echo "== snakefmt" && snakefmt --check Snakefile rules
 echo "== snakemake --lint" && snakemake --lint --cores 1
-echo "== pytest" && pytest "$@"
+# One worker per core, a file per worker at a time (tests/conftest.py groups the files that
+# share a slow fixture).
+echo "== pytest" && pytest --numprocesses auto --dist loadfile "$@"

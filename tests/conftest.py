@@ -105,3 +105,47 @@ def tiny_study(tmp_path_factory):
         snakefile=workdir / "Snakefile",
     )
     return workdir, prepared_config("test.yaml")
+
+
+# Test files whose tests share a session fixture that is slow to build (the tiny study) or
+# that must exist once per machine (the SLURM test cluster): under `pytest -n N` (./test.sh)
+# each group runs in one worker, so the fixture is built once; every other file is a group
+# of its own, so its module fixtures are built once too. The heavy groups are scheduled
+# first, so the workers share the rest.
+WORKER_GROUPS = {
+    "tiny_study": ("test_workflow.py", "test_incremental.py"),
+    "slurm_cluster": ("test_slurm_cluster.py", "test_slurm_workflow.py"),
+}
+
+
+def worker_group(nodeid: str) -> str:
+    """The group of tests one worker runs together: a file, or the files of WORKER_GROUPS."""
+    path = nodeid.split("::", 1)[0]
+    name = Path(path).name
+    return next((group for group, files in WORKER_GROUPS.items() if name in files), path)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Check WORKER_GROUPS against the fixtures the tests use; run the heavy groups first."""
+    for item in items:
+        for fixture in WORKER_GROUPS.keys() & set(item.fixturenames):
+            if worker_group(item.nodeid) != fixture:
+                raise pytest.UsageError(
+                    f"{item.nodeid} uses {fixture}: add its file to WORKER_GROUPS['{fixture}']"
+                    " in tests/conftest.py, so one worker builds the fixture once"
+                )
+    items.sort(key=lambda item: worker_group(item.nodeid) not in WORKER_GROUPS)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """`--dist loadfile`, with the files of a WORKER_GROUPS group in one unit."""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class GroupScheduling(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return worker_group(nodeid)
+
+    return GroupScheduling(config, log)

@@ -43,7 +43,7 @@ def test_quick_run_prints_one_table_with_expected_columns():
         env=env,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=300,  # two test workers share the cores
     )
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
     header, rule, *rows = markdown_rows(proc.stdout)
