@@ -226,6 +226,7 @@ CODE_EDITS = {
     "classical.py": {"classical", "frequency_figure"} | TABLES | BOARD | JOBS,
     "cli.py": set(),  # the command line; no rule runs it
     "config.py": set(),  # runs while planning: what it decides reaches the jobs as params
+    "contract.py": NETWORKS,  # the train step writes each model's contract with it
     # the bound, and the estimator regime's targets (train: every network), and the board
     "crlb.py": {"bound"} | NETWORKS,
     "datasets.py": EVERY_RULE,  # the dataset step draws every dataset with it

@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 from sinefreq import config as study
-from sinefreq import paper, texts
+from sinefreq import contract, paper, texts
 from sinefreq.thread import SETUPS
 
 from .conftest import ROOT, copy_workflow, planned_jobs, run_snakemake
@@ -139,6 +139,10 @@ def test_tiny_study_writes_every_run(tiny_study):
         assert status["train_minutes"] > 0 and status["numerics"]["threads"] == 1
         assert metrics["series_per_s"] > 0 and metrics["test_dataset"] == run.dataset
         assert (run_dir / "model.keras").stat().st_size > 0
+        served = contract.read(run_dir / "model.keras")  # what it serves, inside the file
+        n_samples = cfg["datasets"][run.dataset]["n_samples"]
+        assert served.lengths == (n_samples, n_samples)
+        assert 0 <= served.frequency[0] <= served.frequency[1]
         with h5py.File(run_dir / "validation.h5") as h5:  # what the run validated on
             size = cfg["models"][run.model].get("val_size", len(h5["y"]))
             assert h5["x"].shape == (size, cfg["datasets"][run.dataset]["n_samples"])

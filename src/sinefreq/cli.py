@@ -60,7 +60,8 @@ def check_output(path: str | None) -> None:
 
 def load_model(model_path: str | Path):
     """A trained model, in Keras's safe mode, checked to take one series a row and give one
-    frequency each; returns ``(model, series length or None for any length)``."""
+    frequency each; returns ``(model, series length or None for any length, contract or
+    None)``."""
     model_path = Path(model_path)
     if not model_path.is_file():
         raise InputError(f"{model_path}: no such model file")
@@ -96,11 +97,36 @@ def load_model(model_path: str | Path):
             f"{model_path}: the model's output has shape {shape_out}; sinefreq estimate "
             "needs one frequency per series, shape (batch, 1)"
         )
-    return model, shape_in[1]
+    return model, shape_in[1], model_contract(model_path)
 
 
-def model_estimator(model, model_path, length: int | None, n_samples: int) -> Callable:
-    """Predictions of ``model`` for a chunk of series, once their length is known to fit."""
+def model_contract(model_path: Path):
+    """The contract a study-trained model carries (:mod:`sinefreq.contract`), else None."""
+    from sinefreq import contract
+
+    try:
+        return contract.read(model_path)
+    except ValueError as err:  # pydantic's ValidationError and JSON errors are ValueErrors
+        raise InputError(
+            f"{model_path}: its {contract.ENTRY} is not a contract ({one_line(err)})"
+        ) from None
+
+
+class OffScaleError(ValueError):
+    """Series whose scale no training series had; ``rows`` are their indices."""
+
+    def __init__(self, rows: np.ndarray):
+        self.rows = np.asarray(rows)
+        super().__init__(f"series (rows) {classical.format_rows(self.rows)} are off scale")
+
+
+def model_estimator(model, model_path, length: int | None, n_samples: int, served) -> Callable:
+    """Predictions of ``model`` for a chunk of series, once their length is known to fit
+    the model and the contract it ``served`` (None: a model without one)."""
+    if served is not None and not served.admits_length(n_samples):
+        raise InputError(
+            f"series have {n_samples} samples; {model_path} serves {served.describe()}"
+        )
     if length is not None and n_samples != length:
         relation = "shorter" if n_samples < length else "longer"
         raise InputError(
@@ -114,6 +140,9 @@ def model_estimator(model, model_path, length: int | None, n_samples: int) -> Ca
         flat = classical.rows_without_tone(x)
         if flat.size:
             raise classical.NoToneError(flat)
+        off_scale = np.empty(0, int) if served is None else served.rows_off_scale(x)
+        if off_scale.size:
+            raise OffScaleError(off_scale)
         return training.predict(model, x)
 
     return estimate
@@ -130,8 +159,12 @@ class RowProblems:
     def __init__(self):
         self.nonfinite: list[np.ndarray] = []
         self.no_tone: list[np.ndarray] = []
+        self.off_scale: list[np.ndarray] = []
 
-    def raise_if_any(self, path) -> None:
+    def __bool__(self) -> bool:
+        return bool(self.nonfinite or self.no_tone or self.off_scale)
+
+    def raise_if_any(self, path, served=None) -> None:
         for rows, what in (
             (self.nonfinite, "NaN or infinite values"),
             (self.no_tone, "no tone (constant to within rounding: no frequency to estimate)"),
@@ -139,10 +172,20 @@ class RowProblems:
             if rows:
                 found = np.concatenate(rows)
                 raise InputError(f"{path}: {what} in series (rows) {classical.format_rows(found)}")
+        if self.off_scale:
+            found = np.concatenate(self.off_scale)
+            lo, hi = served.rms_range()
+            raise InputError(
+                f"{path}: series (rows) {classical.format_rows(found)} have an RMS outside "
+                f"[{lo:.3g}, {hi:.3g}]: the model serves {served.describe()}"
+            )
 
 
-def estimate_series(series: SeriesFile, estimate: Callable) -> tuple[np.ndarray, np.ndarray | None]:
-    """Estimate every chunk of ``series``; the frequencies and the file's truth, if any."""
+def estimate_series(
+    series: SeriesFile, estimate: Callable, served=None
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Estimate every chunk of ``series``; the frequencies and the file's truth, if any.
+    ``served``: the contract of the model behind ``estimate``, for its refusals."""
     found, truth = [], []
     problems = RowProblems()
     with progress_bar(series) as advance:
@@ -151,15 +194,17 @@ def estimate_series(series: SeriesFile, estimate: Callable) -> tuple[np.ndarray,
             bad = np.flatnonzero(~np.isfinite(x).all(axis=1))
             if bad.size:
                 problems.nonfinite.append(bad + chunk.start)
-            elif not (problems.nonfinite or problems.no_tone):
+            elif not problems:
                 try:
                     found.append(estimate(x))
                 except classical.NoToneError as err:
                     problems.no_tone.append(err.rows + chunk.start)
+                except OffScaleError as err:
+                    problems.off_scale.append(err.rows + chunk.start)
             if chunk.truth is not None:
                 truth.append(chunk.truth)
             advance(len(x))
-    problems.raise_if_any(series.path)
+    problems.raise_if_any(series.path, served)
     return np.concatenate(found), (np.concatenate(truth) if series.has_truth else None)
 
 
@@ -186,13 +231,14 @@ def estimate_table(args: argparse.Namespace):
             f"{series.path}: series of {series.n_samples} samples; at least "
             f"{classical.MIN_SAMPLES} are needed"
         )
+    served = None
     if args.model:
-        model, length = load_model(args.model)
-        estimate = model_estimator(model, args.model, length, series.n_samples)
+        model, length, served = load_model(args.model)
+        estimate = model_estimator(model, args.model, length, series.n_samples, served)
     else:
         # With the estimators' defaults: a user's signal may carry a DC offset, which nls fits.
         estimate = classical.ESTIMATORS[args.method]
-    f, truth = estimate_series(series, estimate)
+    f, truth = estimate_series(series, estimate, served)
     table = pd.DataFrame({"series": np.arange(len(f)), "frequency_cycles_per_window": f})
     if args.sample_rate is not None:
         table["frequency_hz"] = to_hz(f, series.n_samples, args.sample_rate)

@@ -92,7 +92,7 @@ def train(
     epochs, wall time, numerics) and ``validation`` (HDF5: the series it validated on)."""
     import time
 
-    from sinefreq import models, training
+    from sinefreq import contract, models, training
     from sinefreq import settings as model_settings
 
     training.configure_runtime(threads, seed, backend)
@@ -116,8 +116,13 @@ def train(
         print(
             f"DIVERGED: loss became non-finite at epoch {epochs}; the run is recorded as diverged"
         )
+    if isinstance(typed, model_settings.EstimatorModel):
+        served = contract.of_generator(n_samples, typed.generator)
+    else:
+        served = contract.of_dataset(attrs["spec"], splits["train"]["y"])
     with io.atomic_path(out["model"]) as tmp:
         training.save_model(model, tmp)
+        contract.write(tmp, served)
     history_table = pd.DataFrame(history)
     history_table.insert(0, "epoch", np.arange(1, epochs + 1))
     io.write_table(out["history"], history_table)
