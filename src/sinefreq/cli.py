@@ -67,9 +67,11 @@ def load_model(model_path: str | Path):
         raise InputError(f"{model_path}: no such model file")
     import keras
 
-    from sinefreq import models
+    from sinefreq import any_length, models
 
-    models.register_custom_objects()  # custom layers and activations, for safe-mode loading
+    # custom layers and activations, for safe-mode loading
+    models.register_custom_objects()
+    any_length.register()
     try:
         # Inference only: a custom training loss need not be loadable here.
         model = keras.saving.load_model(model_path, safe_mode=True, compile=False)

@@ -19,7 +19,7 @@ import zipfile
 from pathlib import Path
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, model_validator
 
 ENTRY = "sinefreq/contract.json"
 # A series' RMS may stray this far from what the contract's amplitudes and SNRs give (short
@@ -38,8 +38,10 @@ class Contract(BaseModel):
 
     # samples per series, lowest and highest
     lengths: tuple[int, int]
-    # cycles per window of the training series
-    frequency: tuple[float, float]
+    # cycles per window of the training series; or, with ``edge``, [edge, Nyquist - edge]
+    # at each length
+    frequency: tuple[float, float] | None = None
+    edge: float | None = None
     # per-sample SNR in dB; None: trained on clean series
     snr_db: tuple[float, float] | None
     amplitude: tuple[float, float]
@@ -47,6 +49,14 @@ class Contract(BaseModel):
     noise: str = "white"
     # whether the training series carried a DC offset (none of the study's do)
     dc_offset: bool = False
+    # whether the network divides each series by its own scale (then any RMS is served)
+    scale_free: bool = False
+
+    @model_validator(mode="after")
+    def _one_band(self):
+        if (self.frequency is None) == (self.edge is None):
+            raise ValueError("give the band as frequency or as edge, not both or neither")
+        return self
 
     def describe(self) -> str:
         """The contract in words, for a refusal."""
@@ -60,11 +70,18 @@ class Contract(BaseModel):
             if self.snr_db is None
             else (f"SNR {self.snr_db[0]:g} to {self.snr_db[1]:g} dB in {self.noise} noise")
         )
-        return (
-            f"series of {lengths} samples, f in [{self.frequency[0]:g}, {self.frequency[1]:g}] "
-            f"cycles per window, amplitude {self.amplitude[0]:g} to {self.amplitude[1]:g}, "
-            f"{snr}, {'with' if self.dc_offset else 'no'} DC offset"
+        band = (
+            f"f in [{self.edge:g}, Nyquist - {self.edge:g}]"
+            if self.frequency is None
+            else f"f in [{self.frequency[0]:g}, {self.frequency[1]:g}]"
         )
+        scale = (
+            "any amplitude"
+            if self.scale_free
+            else f"amplitude {self.amplitude[0]:g} to {self.amplitude[1]:g}"
+        )
+        offset = "a DC offset or none" if self.dc_offset else "no DC offset"
+        return f"series of {lengths} samples, {band} cycles per window, {scale}, {snr}, {offset}"
 
     def rms_range(self) -> tuple[float, float]:
         """The RMS a series inside the contract has, widened by :data:`SCALE_MARGIN`."""
@@ -80,6 +97,8 @@ class Contract(BaseModel):
 
     def rows_off_scale(self, x: np.ndarray) -> np.ndarray:
         """Indices of the series (rows of ``x``) whose RMS lies outside :meth:`rms_range`."""
+        if self.scale_free:
+            return np.empty(0, dtype=int)
         lo, hi = self.rms_range()
         rms = np.sqrt(np.mean(np.square(x, dtype=float), axis=1))
         return np.flatnonzero((rms < lo) | (rms > hi))

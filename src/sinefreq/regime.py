@@ -35,9 +35,7 @@ def fit(
     ``val_size`` series by default; pass it to keep what the run validated on).
     Returns ``(model, history)`` with the per-epoch history dict.
     """
-    import keras
-
-    spec, patience = settings.generator, settings.patience
+    spec = settings.generator
     train = generator.SeriesDataset(
         n_samples,
         spec,
@@ -49,6 +47,17 @@ def fit(
     val = validation
     if val is None:
         val = generator.validation_set(n_samples, spec, settings.val_size, seed)
+    validation_data = (val["x"], generator.targets(val, bound=True))
+    return model, fit_batches(model, train, validation_data, settings, verbose)
+
+
+def fit_batches(model, train, validation_data, settings: EstimatorModel, verbose: int = 2):
+    """Compile ``model`` with ``settings``' loss and learning rate and fit it on the
+    ``train`` batches with the regime's schedule and stopping; returns the history dict.
+    :func:`fit` and :func:`sinefreq.any_length.fit` draw the batches."""
+    import keras
+
+    patience = settings.patience
     model.compile(
         optimizer=keras.optimizers.Adam(settings.learning_rate),
         loss=losses.get(settings.loss, clip=settings.clip),
@@ -63,12 +72,12 @@ def fit(
         callbacks.append(_time_limit(settings.max_minutes))
     history = model.fit(
         train,
-        validation_data=(val["x"], generator.targets(val, bound=True)),
+        validation_data=validation_data,
         epochs=settings.epochs,
         callbacks=callbacks,
         verbose=verbose,
     )
-    return model, history.history
+    return history.history
 
 
 def _time_limit(minutes: float):

@@ -1,0 +1,232 @@
+"""One network for series of any length (issue 20): a spectral front end at a fixed
+resolution per cycle, so that a tone looks the same at every length, and a learned head.
+
+The front end removes the series' mean (a DC offset) and divides by its largest magnitude
+(its scale), then takes the ``pad``-times zero-padded DFT with an FFT: bins are ``1/pad``
+cycles per window apart whatever ``N`` is, and a tone's main lobe always spans ``2 pad``
+bins. The head sees what :class:`sinefreq.estimators.PeakWindow` sees (the bins around
+the periodogram's peak, divided by the peak bin) and, since they differ with the length,
+``log N`` (the per-series SNR is ``N`` times the per-sample one) and the peak's distance in
+cycles to 0 and to Nyquist (where the tone's negative-frequency image bends the lobe),
+clipped at :data:`REACH`. It regresses the offset from the peak bin, in bins. With
+``steps``, :class:`sinefreq.estimators.GaussNewtonRefine` refines it (the hybrid).
+
+Training draws each batch at one length from :data:`TRAINING_LENGTHS` (one compiled
+program each) with ``f`` uniform on ``[EDGE, Nyquist - EDGE]`` at that length; the model
+takes any length from :data:`MIN_LENGTH` to :data:`MAX_LENGTH`.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import types
+
+import numpy as np
+
+from sinefreq import estimators, generator
+from sinefreq.estimators import HalfWidth, Pad, Steps
+from sinefreq.params import Layers, Units
+
+MIN_LENGTH, MAX_LENGTH = 32, 4096
+# Log-spaced, a factor sqrt(2) apart (plus the study's N = 100).
+TRAINING_LENGTHS = (32, 45, 64, 91, 100, 128, 181, 256, 362, 512, 724, 1024, 1448, 2048, 2896, 4096)
+EDGE = 0.5  # cycles from 0 and from Nyquist: the band is [EDGE, Nyquist - EDGE]
+REACH = 4.0  # cycles from 0 or Nyquist within which the image lobe matters
+
+
+def band(n_samples: int) -> tuple[float, float]:
+    """The frequencies, in cycles per window, the network serves at ``n_samples``."""
+    return EDGE, (n_samples - 1) / 2.0 - EDGE
+
+
+def contract():
+    """What the network serves (:mod:`sinefreq.contract`), for its ``.keras`` file."""
+    from sinefreq.contract import Contract
+
+    spec = generator.check_spec({"frequency": band(MAX_LENGTH)}, MAX_LENGTH)
+    return Contract(
+        lengths=(MIN_LENGTH, MAX_LENGTH),
+        edge=EDGE,
+        snr_db=spec["snr_db"],
+        amplitude=spec["amplitude"],
+        noise=spec[generator.NOISE_KEY].name,
+        dc_offset=True,
+        scale_free=True,
+    )
+
+
+@functools.cache
+def _layers() -> types.SimpleNamespace:
+    import keras
+    from keras import ops
+
+    @keras.saving.register_keras_serializable(package="sinefreq")
+    class CentredSpectrum(keras.layers.Layer):
+        """The ``pad``-times zero-padded DFT of series of any length, time centred (as
+        :class:`sinefreq.estimators.SpectralTransform`), after removing each series' mean
+        and scale; ``margin`` bins beyond 0 and Nyquist either side, from the spectrum's
+        symmetries. Returns ``(B, pad N / 2 + 1 + 2 margin, 2)`` (real, imaginary)."""
+
+        def __init__(self, pad=4, margin=3, **kwargs):
+            estimators.check_setting("CentredSpectrum", "pad", pad, 2, estimators.MAX_PAD)
+            if pad % 2:  # Nyquist must fall on a bin for the reflection above it
+                raise ValueError(f"CentredSpectrum: pad {pad!r} is not allowed; give an even one")
+            estimators.check_setting(
+                "CentredSpectrum", "margin", margin, 0, estimators.MAX_HALF_WIDTH
+            )
+            super().__init__(**kwargs)
+            self.pad, self.margin = pad, margin
+
+        def call(self, x):
+            x = x - ops.mean(x, axis=-1, keepdims=True)
+            x = x / (ops.max(ops.abs(x), axis=-1, keepdims=True) + 1e-30)
+            n = ops.shape(x)[-1]  # a tensor while TensorFlow traces any length
+            re, im = ops.rfft(x, fft_length=self.pad * n)
+            n = ops.cast(n, x.dtype)
+            k = ops.cast(ops.arange(ops.shape(re)[-1]), x.dtype)
+            angle = (math.pi * (n - 1) / (self.pad * n)) * k  # centre time: m = t - (N-1)/2
+            cos, sin = ops.cos(angle)[None, :], ops.sin(angle)[None, :]
+            re, im = re * cos - im * sin, re * sin + im * cos
+            if self.margin:
+                m = self.margin
+                # Below 0: X(-w) = conj X(w). Above Nyquist: X(2 pi - w) = (-1)^(N-1) conj X(w).
+                sign = ops.cos(math.pi * (n - 1))
+                re = ops.concatenate(
+                    [ops.flip(re[:, 1 : m + 1], 1), re, sign * ops.flip(re[:, -m - 1 : -1], 1)],
+                    axis=1,
+                )
+                im = ops.concatenate(
+                    [-ops.flip(im[:, 1 : m + 1], 1), im, -sign * ops.flip(im[:, -m - 1 : -1], 1)],
+                    axis=1,
+                )
+            return ops.stack([re, im], axis=-1)
+
+        def compute_output_shape(self, input_shape):
+            n = input_shape[-1]
+            bins = None if n is None else (self.pad * n) // 2 + 1 + 2 * self.margin
+            return (input_shape[0], bins, 2)
+
+        def get_config(self):
+            return {**super().get_config(), "pad": self.pad, "margin": self.margin}
+
+    @keras.saving.register_keras_serializable(package="sinefreq")
+    class PeakContext(keras.layers.Layer):
+        """From ``[series, peak bin]``: ``[context, f at the peak, cycles per bin]``, the
+        context being ``log N / log MAX_LENGTH`` and the peak's distances to 0 and Nyquist
+        in units of :data:`REACH`, clipped at 1."""
+
+        def __init__(self, pad=4, **kwargs):
+            estimators.check_setting("PeakContext", "pad", pad, 2, estimators.MAX_PAD)
+            super().__init__(**kwargs)
+            self.pad = pad
+
+        def call(self, inputs):
+            x, peak = inputs
+            n = ops.cast(ops.shape(x)[-1], peak.dtype)  # a tensor while TensorFlow traces
+            step = (n - 1) / (self.pad * n)
+            f_peak = peak * step
+            nyquist = (n - 1) / 2.0
+            log_n = ops.ones_like(peak) * (ops.log(n) / math.log(MAX_LENGTH))
+            context = ops.concatenate(
+                [
+                    log_n,
+                    ops.minimum(f_peak / REACH, 1.0),
+                    ops.minimum((nyquist - f_peak) / REACH, 1.0),
+                ],
+                axis=1,
+            )
+            return [context, f_peak, ops.ones_like(peak) * step]
+
+        def compute_output_shape(self, input_shapes):
+            batch = input_shapes[1][0]
+            return [(batch, 3), (batch, 1), (batch, 1)]
+
+        def get_config(self):
+            return {**super().get_config(), "pad": self.pad}
+
+    return types.SimpleNamespace(CentredSpectrum=CentredSpectrum, PeakContext=PeakContext)
+
+
+def register() -> None:
+    """Define and register the layers (before ``keras.saving.load_model``)."""
+    estimators.register()
+    _layers()
+
+
+def coarse_to_fine_any(
+    n_samples: int | None = None,
+    pad: Pad = 4,
+    half_width: HalfWidth = 3,
+    hidden_units: Units = 128,
+    hidden_layers: Layers = 3,
+    steps: Steps | None = None,
+):
+    """The peak bin of the padded periodogram plus a learned offset, for series of any
+    length (``n_samples`` is ignored); with ``steps``, Gauss-Newton steps refine it."""
+    from keras import Input, Model, layers
+
+    lay, est = _layers(), estimators._layers()
+    inputs = Input(shape=(None,), name="series")
+    spec = lay.CentredSpectrum(pad, margin=half_width, name="spectrum")(inputs)
+    window, peak = est.PeakWindow(half_width, margin=half_width, name="peak_window")(spec)
+    context, f_peak, step = lay.PeakContext(pad, name="peak_context")([inputs, peak])
+    features = layers.Concatenate()([window, context])
+    h = features
+    for _ in range(hidden_layers):
+        h = layers.Dense(hidden_units, activation="gelu")(h)
+    offset = layers.Add(name="offset_bins")([layers.Dense(1)(h), layers.Dense(1)(features)])
+    f = layers.Add()([f_peak, layers.Multiply()([step, offset])])
+    if steps:
+        f = est.GaussNewtonRefine(steps, name="gauss_newton")([inputs, f])
+    return Model(inputs, f, name="coarse_to_fine_any")
+
+
+@functools.cache
+def _dataset_class():
+    import keras
+
+    class LengthsDataset(keras.utils.PyDataset):
+        """Batches of fresh series, each batch at one length drawn from ``lengths``, with
+        ``f`` uniform on :func:`band` of that length and the other ranges from ``spec``.
+        Batch ``i`` of epoch ``e`` depends only on ``(seed, e, i)``; ``fixed`` keeps the
+        epoch at 0 (a validation set)."""
+
+        def __init__(self, spec, lengths=TRAINING_LENGTHS, *, batch_size=256, batches=100,
+                     seed=0, fixed=False, **kwargs):  # fmt: skip
+            super().__init__(**kwargs)
+            self.spec, self.lengths = dict(spec), tuple(lengths)
+            self.batch_size, self.batches, self.seed, self.fixed = batch_size, batches, seed, fixed
+            self.epoch = 0
+
+        def __len__(self) -> int:
+            return self.batches
+
+        def __getitem__(self, index: int):
+            if not 0 <= index < self.batches:
+                raise IndexError(f"batch {index} out of range (0..{self.batches - 1})")
+            rng = np.random.default_rng([self.seed, self.epoch, index])
+            n = int(rng.choice(self.lengths))
+            batch = generator.draw(n, {**self.spec, "frequency": band(n)}, self.batch_size, rng)
+            return batch["x"], generator.targets(batch, bound=True)
+
+        def on_epoch_end(self):
+            if not self.fixed:
+                self.epoch += 1
+
+    return LengthsDataset
+
+
+def fit(model, settings, *, seed: int = 0, workers: int = 1, verbose: int = 2) -> dict:
+    """Fit ``model`` on :class:`LengthsDataset` batches drawn from ``settings.generator``
+    (a :class:`sinefreq.settings.EstimatorModel`), as :func:`sinefreq.regime.fit` fits a
+    fixed-length network; returns the history dict."""
+    from sinefreq import regime
+
+    data = _dataset_class()
+    spec, size = settings.generator, settings.batch_size
+    train = data(spec, batch_size=size, batches=settings.batches_per_epoch, seed=seed,
+                 workers=workers)  # fmt: skip
+    # The fixed validation batches come from their own stream: no training batch uses it.
+    val = data(spec, batch_size=size, batches=32, seed=seed + 2**31 - 1, fixed=True)
+    return regime.fit_batches(model, train, val, settings, verbose)

@@ -1,0 +1,102 @@
+"""The any-length network: its front end is the centred, zero-padded DFT at every length;
+it is indifferent to scale and DC offset; it loads and serves any length its contract
+admits; its training batches are reproducible."""
+
+import numpy as np
+import pytest
+
+from sinefreq import any_length, cli, contract, signals
+
+
+def direct_spectrum(x: np.ndarray, pad: int, margin: int) -> np.ndarray:
+    """The centred DTFT of each demeaned, max-scaled row on the padded grid, margins included."""
+    n = x.shape[1]
+    x = x - x.mean(axis=1, keepdims=True)
+    x = x / np.abs(x).max(axis=1, keepdims=True)
+    t = np.arange(n) - (n - 1) / 2.0
+    w = 2 * np.pi * np.arange(-margin, pad * n // 2 + 1 + margin) / (pad * n)
+    return x @ np.exp(-1j * np.outer(t, w))
+
+
+@pytest.mark.parametrize("n", [32, 33, 100, 257])
+def test_the_front_end_is_the_centred_padded_dft_with_its_margins(n):
+    rng = np.random.default_rng(n)
+    x = rng.normal(size=(3, n))
+    layer = any_length._layers().CentredSpectrum(4, margin=3)
+    got = np.asarray(layer(x.astype("float32")))
+    want = direct_spectrum(x, 4, 3)
+    assert got.shape == (3, 4 * n // 2 + 1 + 6, 2)
+    np.testing.assert_allclose(got[..., 0] + 1j * got[..., 1], want, atol=2e-5 * np.abs(want).max())
+
+
+def test_odd_padding_is_refused():
+    with pytest.raises(ValueError, match="pad 3 is not allowed; give an even one"):
+        any_length._layers().CentredSpectrum(3)
+
+
+@pytest.fixture(scope="module")
+def small_network():
+    return any_length.coarse_to_fine_any(hidden_units=8, hidden_layers=1)
+
+
+@pytest.mark.parametrize("n", [32, 100, 1000, 4096])
+def test_one_network_takes_every_length_indifferent_to_scale_and_offset(small_network, n):
+    f = np.array([0.7, 3.3, (n - 1) / 2 - 0.6])
+    x = signals.sine_series(f, n, phase=np.array([0.2, 1.0, 2.0]))
+    base = small_network.predict(x.astype("float32"), verbose=0)
+    assert base.shape == (3, 1) and np.isfinite(base).all()
+    for scale, offset in ((1e-3, 0.0), (1e4, 0.0), (1.0, 5.0), (1e4, -3e4)):
+        moved = small_network.predict((scale * x + offset).astype("float32"), verbose=0)
+        np.testing.assert_allclose(moved, base, rtol=1e-4, atol=1e-4 * n)
+
+
+def test_the_contract_serves_every_length_and_scale_between_the_limits():
+    served = any_length.contract()
+    assert served.lengths == (any_length.MIN_LENGTH, any_length.MAX_LENGTH)
+    assert "f in [0.5, Nyquist - 0.5] cycles per window, any amplitude" in served.describe()
+    assert served.rows_off_scale(1e9 * np.ones((2, 64))).size == 0
+    assert any_length.band(101) == (0.5, 49.5)
+
+
+@pytest.fixture(scope="module")
+def saved_network(tmp_path_factory, small_network):
+    path = tmp_path_factory.mktemp("any") / "any.keras"
+    small_network.save(path)
+    contract.write(path, any_length.contract())
+    return path
+
+
+def test_the_cli_estimates_a_csv_of_256_sample_series(tmp_path, capsys, saved_network):
+    x = signals.sine_series(np.array([3.0, 40.5, 100.25]), 256, amplitude=[1e-3, 2.0, 5e3])
+    np.savetxt(tmp_path / "s.csv", x + 7.0, delimiter=",")
+    code = cli.main(["estimate", str(tmp_path / "s.csv"), "--model", str(saved_network)])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert len(out.splitlines()) == 4
+
+
+def test_the_cli_refuses_a_length_outside_the_contract(tmp_path, capsys, saved_network):
+    np.save(tmp_path / "s.npy", signals.sine_series(np.array([3.0]), 16))
+    code = cli.main(["estimate", str(tmp_path / "s.npy"), "--model", str(saved_network)])
+    _, err = capsys.readouterr()
+    assert code == 2
+    assert "series have 16 samples; " in err and "serves series of 32 to 4096 samples" in err
+
+
+def test_training_batches_are_reproducible_and_one_length_each():
+    data = any_length._dataset_class()
+    a = data({}, batch_size=64, batches=8, seed=3)
+    b = data({}, batch_size=64, batches=8, seed=3)
+    lengths = set()
+    for i in range(8):
+        (xa, ya), (xb, yb) = a[i], b[i]
+        np.testing.assert_array_equal(xa, xb)
+        np.testing.assert_array_equal(ya, yb)
+        n = xa.shape[1]
+        lengths.add(n)
+        assert n in any_length.TRAINING_LENGTHS
+        low, high = any_length.band(n)
+        assert ya.shape == (64, 2) and (ya[:, 0] >= low).all() and (ya[:, 0] <= high).all()
+    assert len(lengths) > 1
+    a.on_epoch_end()
+    assert not np.array_equal(a[0][0][:, :32], b[0][0][:, :32])
