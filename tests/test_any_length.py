@@ -2,10 +2,16 @@
 it is indifferent to scale and DC offset; it loads and serves any length its contract
 admits; its training batches are reproducible."""
 
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
 from sinefreq import any_length, cli, contract, signals
+
+from .conftest import ROOT
 
 
 def direct_spectrum(x: np.ndarray, pad: int, margin: int) -> np.ndarray:
@@ -100,3 +106,24 @@ def test_training_batches_are_reproducible_and_one_length_each():
     assert len(lengths) > 1
     a.on_epoch_end()
     assert not np.array_equal(a[0][0][:, :32], b[0][0][:, :32])
+
+
+@pytest.mark.slow  # trains in a fresh process
+def test_the_benchmark_trains_measures_and_saves(tmp_path):
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "bench_any_length.py"), "--quick",
+         "--threads", "1", "--out", str(tmp_path)],
+        env={**os.environ, "KERAS_BACKEND": "jax", "TF_CPP_MIN_LOG_LEVEL": "3"},
+        capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    rows = [line for line in proc.stdout.splitlines() if line.startswith("| ")]
+    # 2 lengths x 3 estimators at one SNR (all / edges / interior), then 2 lengths' speeds
+    accuracy = [r for r in rows if r.count(" / ") == 2]
+    assert len(accuracy) == 6 and {r.split(" | ")[1] for r in accuracy} == {
+        "coarse_to_fine_any", "coarse_to_fine_any + 4 GN steps", "nls"
+    }  # fmt: skip
+    speeds = [r for r in rows if r.startswith(("| 32 | ", "| 100 | ")) and " / " not in r]
+    assert len(speeds) == 2
+    assert contract.read(tmp_path / "model.keras") == any_length.contract()
+    assert (tmp_path / "history.csv").read_text().startswith("epoch,")
