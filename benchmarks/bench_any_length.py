@@ -55,6 +55,9 @@ def main(argv=None) -> None:
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--model", help="measure this trained model.keras; train none")
     parser.add_argument("--threads", type=int, default=None, help="CPU threads (default all)")
+    parser.add_argument(
+        "--interpolate", action="store_true", help="offsets from the two-sample interpolator's"
+    )
     args = parser.parse_args(argv)
     if args.quick:
         args.minutes, args.epochs, args.batches, args.size = 0.5, 2, 5, 200
@@ -75,7 +78,7 @@ def main(argv=None) -> None:
         model = keras.saving.load_model(args.model, compile=False)
     else:
         model = train(args)
-    hybrid = any_length.coarse_to_fine_any(hidden_units=256, half_width=4, steps=4)
+    hybrid = any_length.coarse_to_fine_any(**architecture(args), steps=4)
     hybrid.set_weights(model.get_weights())
 
     def network(net):
@@ -117,6 +120,11 @@ def print_speed(models: dict, lengths: list[int], size: int = 20_000) -> None:
         print(f"| {n} | " + " | ".join(cells) + " |", flush=True)
 
 
+def architecture(args) -> dict:
+    """The network's hyper-parameters: coarse_to_fine_long's (config/config.yaml)."""
+    return {"hidden_units": 256, "half_width": 4, "interpolate": args.interpolate}
+
+
 def train(args):
     """Train the network as ``args`` say; save it, its contract and its history."""
     import pandas as pd
@@ -124,7 +132,7 @@ def train(args):
     from sinefreq import any_length, contract, training
     from sinefreq.settings import EstimatorModel
 
-    model = any_length.coarse_to_fine_any(hidden_units=256, half_width=4)
+    model = any_length.coarse_to_fine_any(**architecture(args))
     # coarse_to_fine_long's settings (config/config.yaml), with this run's budget
     settings = EstimatorModel(
         architecture="coarse_to_fine_any", regime="estimator", loss="bound", clip=100.0,

@@ -145,7 +145,51 @@ def _layers() -> types.SimpleNamespace:
         def get_config(self):
             return {**super().get_config(), "pad": self.pad}
 
-    return types.SimpleNamespace(CentredSpectrum=CentredSpectrum, PeakContext=PeakContext)
+    @keras.saving.register_keras_serializable(package="sinefreq")
+    class InterpolatedOffset(keras.layers.Layer):
+        """The exact two-sample interpolator of a complex tone, in padded bins from the peak:
+        from the centred DTFT half a DFT bin either side of the peak (``pad / 2`` padded
+        bins), ``delta = 2 atan(tan(pi / 2N) Re((X+ - X-) conj(X+ + X-)) / |X+ + X-|^2)``.
+        Closed form, no weights: the head learns what the real tone's image and the noise
+        add to it. Inputs ``[series, spectrum with margin, peak index from 0 Hz]``."""
+
+        def __init__(self, pad=4, margin=3, **kwargs):
+            estimators.check_setting("InterpolatedOffset", "pad", pad, 2, estimators.MAX_PAD)
+            estimators.check_setting(
+                "InterpolatedOffset", "margin", margin, pad // 2, estimators.MAX_HALF_WIDTH
+            )
+            super().__init__(**kwargs)
+            self.pad, self.margin = pad, margin
+
+        def call(self, inputs):
+            x, spec, peak = inputs
+            n = ops.cast(ops.shape(x)[-1], spec.dtype)
+            centre = ops.cast(peak, "int32") + self.margin
+            half = self.pad // 2
+
+            def at(index):
+                pair = ops.take_along_axis(spec, index[:, :, None], axis=1)
+                return pair[:, 0, 0], pair[:, 0, 1]
+
+            pre, pim = at(centre + half)
+            mre, mim = at(centre - half)
+            dre, dim = pre - mre, pim - mim
+            sre, sim = pre + mre, pim + mim
+            ratio = (dre * sre + dim * sim) / (sre * sre + sim * sim + 1e-30)
+            delta = 2.0 * ops.arctan(ops.tan(math.pi / (2.0 * n)) * ratio)
+            return (delta * self.pad * n / (2.0 * math.pi))[:, None]  # rad/sample -> bins
+
+        def compute_output_shape(self, input_shapes):
+            return (input_shapes[2][0], 1)
+
+        def get_config(self):
+            return {**super().get_config(), "pad": self.pad, "margin": self.margin}
+
+    return types.SimpleNamespace(
+        CentredSpectrum=CentredSpectrum,
+        PeakContext=PeakContext,
+        InterpolatedOffset=InterpolatedOffset,
+    )
 
 
 def register() -> None:
@@ -161,9 +205,12 @@ def coarse_to_fine_any(
     hidden_units: Units = 128,
     hidden_layers: Layers = 3,
     steps: Steps | None = None,
+    interpolate: bool = False,
 ):
     """The peak bin of the padded periodogram plus a learned offset, for series of any
-    length (``n_samples`` is ignored); with ``steps``, Gauss-Newton steps refine it."""
+    length (``n_samples`` is ignored); with ``interpolate``, the offset is the exact
+    two-sample interpolator's plus a learned correction; with ``steps``, Gauss-Newton steps
+    refine the estimate."""
     from keras import Input, Model, layers
 
     lay, est = _layers(), estimators._layers()
@@ -171,11 +218,20 @@ def coarse_to_fine_any(
     spec = lay.CentredSpectrum(pad, margin=half_width, name="spectrum")(inputs)
     window, peak = est.PeakWindow(half_width, margin=half_width, name="peak_window")(spec)
     context, f_peak, step = lay.PeakContext(pad, name="peak_context")([inputs, peak])
-    features = layers.Concatenate()([window, context])
+    parts = [window, context]
+    if interpolate:
+        interpolated = lay.InterpolatedOffset(pad, margin=half_width, name="interpolated")(
+            [inputs, spec, peak]
+        )
+        parts.append(interpolated)
+    features = layers.Concatenate()(parts)
     h = features
     for _ in range(hidden_layers):
         h = layers.Dense(hidden_units, activation="gelu")(h)
-    offset = layers.Add(name="offset_bins")([layers.Dense(1)(h), layers.Dense(1)(features)])
+    terms = [layers.Dense(1)(h), layers.Dense(1)(features)]
+    if interpolate:
+        terms.append(interpolated)
+    offset = layers.Add(name="offset_bins")(terms)
     f = layers.Add()([f_peak, layers.Multiply()([step, offset])])
     if steps:
         f = est.GaussNewtonRefine(steps, name="gauss_newton")([inputs, f])
