@@ -122,6 +122,26 @@ def test_errors_are_split_between_the_band_edges_and_the_rest():
     assert table.set_index("estimator").loc["nls", "db_above_bound_all"] == pytest.approx(0.0)
 
 
+def test_the_frequency_figure_draws_the_first_benchmark_where_two_share_a_level():
+    """bench_noise and the coloured-noise benchmark both have a 30 dB level; the hybrid
+    ran on both, the learned network only on the first."""
+    tests = {"bench_snr30dB": {"snr_db": 30.0}, "ar1_snr30dB": {"snr_db": 30.0}}
+    runs = [
+        evaluation("net", "network", {1.0: 0.3, 25.0: 0.01}),
+        evaluation("hybrid", "network", {1.0: 0.002, 25.0: 0.001}),
+        evaluation("hybrid", "network", {1.0: 0.002, 25.0: 0.001}, test="ar1_snr30dB"),
+        evaluation("nls", "classical", {1.0: 0.001, 25.0: 0.001}, test="ar1_snr30dB"),
+    ]
+    kinds = {"net": "learned", "hybrid": "hybrid"}
+    bounds = {"bench_snr30dB": 0.001, "ar1_snr30dB": 0.002}
+    table = paper.by_frequency(runs, kinds, tests, bounds, edge=2.0)
+    fig = paper.by_frequency_figure(runs, table, tests, "title")
+    (ax,) = fig.axes
+    assert ax.get_title() == "bench_snr30dB (30 dB)"
+    assert {line.get_label() for line in ax.lines} >= {"net (learned)", "hybrid (hybrid)"}
+    assert "nls (classical)" not in {line.get_label() for line in ax.lines}
+
+
 # -- facts, by value ----------------------------------------------------------------------
 
 

@@ -185,9 +185,11 @@ def by_frequency(evaluations: list[dict], kinds: dict, tests: dict, bounds: dict
     return table.sort_values(["snr_db", "rmse_all"]).reset_index(drop=True)
 
 
-def by_frequency_figure(evaluations: list[dict], table: pd.DataFrame, title: str):
+def by_frequency_figure(evaluations: list[dict], table: pd.DataFrame, tests: dict, title: str):
     """RMSE against true frequency at the highest SNR and at the lowest SNR from 0 dB, for
-    every learned or hybrid network and least squares, with the bound of the test split."""
+    every learned or hybrid network and least squares, with the bound of the test split.
+    Where several benchmarks (``tests``, in the leaderboard's order) share a level, the
+    first one's."""
     from sinefreq import plots
 
     noisy = sorted(table.loc[table["snr_db"] >= 0, "snr_db"].unique()) if len(table) else []
@@ -195,8 +197,9 @@ def by_frequency_figure(evaluations: list[dict], table: pd.DataFrame, title: str
     fig, axes = plots.grid(max(len(levels), 1), width=5.5, height=4.2)
     best = {(r.estimator, r.test_dataset): r.train_dataset for r in table.itertuples()}
     for ax, level in zip(axes, levels, strict=False):
-        rows = table[(table["snr_db"] == level) & (table["kind"] != "thread")]
-        test = rows["test_dataset"].iloc[0]
+        at_level = table[(table["snr_db"] == level) & (table["kind"] != "thread")]
+        test = next(t for t in tests if t in set(at_level["test_dataset"]))
+        rows = at_level[at_level["test_dataset"] == test]
         for i, r in enumerate(rows.sort_values("rmse_all").itertuples()):
             e = next(
                 e

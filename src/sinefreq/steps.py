@@ -479,7 +479,7 @@ def by_frequency(metrics_paths, bound_paths, tests: dict, kinds: dict, out: dict
     table = paper.by_frequency(evaluations, kinds, tests, test_bounds(bound_paths), paper.BAND_EDGE)
     io.write_table(out["table"], table)
     title = "Where the estimators lose to the bound: error against frequency"
-    plots.save(paper.by_frequency_figure(evaluations, table, title), out["figure"])
+    plots.save(paper.by_frequency_figure(evaluations, table, tests, title), out["figure"])
     print(table.to_string(max_rows=200))
 
 
