@@ -468,6 +468,28 @@ def _guarded_ascent(cost, n: int, omega0, peak, max_iter: int, tol: float) -> np
     return omega
 
 
+def _whitened_grid_peak(
+    yw: np.ndarray, m: np.ndarray, pad: int, offset: bool, noise, chunk: int = 2048
+) -> np.ndarray:
+    """Per whitened series ``yw`` (batch, N), the frequency (rad/sample) of the ``pad``-times
+    padded DFT grid where the concentrated likelihood ``b' G^-1 b`` is largest (``b`` the
+    whitened data against the whitened regressors, ``G`` their Gram matrix)."""
+    n = yw.shape[1]
+    grid = 2.0 * np.pi * np.arange(pad * n // 2 + 1) / (pad * n)
+    phase = grid[:, None] * m
+    columns = [np.cos(phase), np.sin(phase)] + ([np.ones_like(phase)] if offset else [])
+    h = noise.whiten(np.stack(columns, axis=1))  # (grid, p, N)
+    gram = np.einsum("gpn,gqn->gpq", h, h) + 1e-12 * n * np.eye(len(columns))
+    inverse = np.linalg.inv(gram)
+    flat = h.reshape(-1, n)
+    best = np.empty(len(yw), dtype=int)
+    for start in range(0, len(yw), chunk):
+        b = (yw[start : start + chunk] @ flat.T).reshape(-1, len(grid), len(columns))
+        likelihood = np.einsum("bgp,gpq,bgq->bg", b, inverse, b)
+        best[start : start + chunk] = np.argmax(likelihood, axis=1)
+    return grid[best]
+
+
 def _whitened_gauss_newton(
     yw: np.ndarray, m: np.ndarray, omega: np.ndarray, offset: bool, noise
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -517,7 +539,7 @@ def nls(
     lowers the cost is halved, and ``w`` stays within one DFT bin of the periodogram's
     peak (inside its main lobe) and within [0, Nyquist]. In coloured noise the series and
     the model are whitened (:meth:`sinefreq.noise.NoiseModel.whiten`) and the start and
-    the bracket come from the whitened series' periodogram.
+    the bracket are the padded DFT grid's maximum of the exact concentrated likelihood.
 
     Parameters
     ----------
@@ -551,9 +573,13 @@ def nls(
         omega0, peak = _fft_interp_omega(arr, pad, n_iter=4)
         return _to_cycles(_nls_omega(arr, omega0, peak, offset, max_iter, tol), arr.shape[1])
     whitened = model.whiten(arr)
-    omega0, peak = _fft_interp_omega(whitened, pad, n_iter=4)
     n = arr.shape[1]
     m = np.arange(n) - (n - 1) / 2.0
+    # Start at the padded grid's maximum of the exact concentrated likelihood: the
+    # whitened series' periodogram weighs frequencies unlike it (by the noise's spectrum),
+    # and near the threshold its peak can lie far from the likelihood's.
+    peak = _whitened_grid_peak(whitened, m, pad, offset, model)
+    omega0 = peak
 
     def cost(rows: np.ndarray, omega: np.ndarray):
         return _whitened_gauss_newton(whitened[rows], m, omega, offset, model)
