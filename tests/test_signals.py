@@ -117,3 +117,17 @@ def test_frequency_forms():
     assert signals.highest_frequency({"values": [3, 9, 2]}) == 9
     with pytest.raises(ValueError, match="exactly one of"):
         signals.frequency_list({"integers": [1, 2], "values": [1]}, rng)
+
+
+@pytest.mark.parametrize(
+    "spec, ends",
+    [
+        ({"integers": [1, 9]}, (1.0, 9.0)),
+        ({"uniform": [0.5, 49, 5000]}, (0.5, 49.0)),
+        ({"linspace": [2, 3, 11]}, (2.0, 3.0)),
+        ({"values": [7.5, 1.25, 3]}, (1.25, 7.5)),
+    ],
+)
+def test_a_specs_range_is_known_without_drawing(spec, ends):
+    assert signals.frequency_range(spec) == ends
+    assert signals.highest_frequency(spec) == ends[1]

@@ -35,7 +35,7 @@ from typing import Annotated, Any
 import numpy as np
 
 from sinefreq import noise as noise_models
-from sinefreq import params
+from sinefreq import params, signals
 from sinefreq.params import MultipleOf, Range
 
 MIN_SAMPLES = 4
@@ -1013,10 +1013,8 @@ def data_band(dataset: dict, split: str) -> list[float]:
         spec = dataset["partition"]["frequencies"]
     else:
         spec = dataset.get(split, dataset["train"])["frequencies"]
-    ((form, args),) = spec.items()
-    ends = (min(args), max(args)) if form == "values" else (args[0], args[1])
-    top = (dataset["n_samples"] - 1) / 2.0
-    return [float(np.clip(v, 0.0, top)) for v in ends]
+    top = signals.nyquist(dataset["n_samples"])
+    return [float(np.clip(v, 0.0, top)) for v in signals.frequency_range(spec)]
 
 
 def option_problems(method: str, given: dict, key: str) -> list[str]:

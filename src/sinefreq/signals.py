@@ -99,10 +99,16 @@ def frequency_list(spec: dict, rng: np.random.Generator) -> np.ndarray:
     return np.asarray(args, dtype=float)
 
 
+def frequency_range(spec: dict) -> tuple[float, float]:
+    """Lower and upper ends of a frequency spec, known without drawing it."""
+    ((form, args),) = spec.items()
+    ends = (min(args), max(args)) if form == "values" else (args[0], args[1])
+    return float(ends[0]), float(ends[1])
+
+
 def highest_frequency(spec: dict) -> float:
     """Upper end of a frequency spec, known without drawing it."""
-    ((form, args),) = spec.items()
-    return float(max(args) if form == "values" else args[1])
+    return frequency_range(spec)[1]
 
 
 def frequency_count(spec: dict) -> int:
