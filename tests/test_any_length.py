@@ -35,9 +35,10 @@ def test_the_front_end_is_the_centred_padded_dft_with_its_margins(n):
     np.testing.assert_allclose(got[..., 0] + 1j * got[..., 1], want, atol=2e-5 * np.abs(want).max())
 
 
-def test_odd_padding_is_refused():
-    with pytest.raises(ValueError, match="pad 3 is not allowed; give an even one"):
-        any_length._layers().CentredSpectrum(3)
+@pytest.mark.parametrize("layer", ["CentredSpectrum", "InterpolatedOffset"])
+def test_odd_padding_is_refused(layer):
+    with pytest.raises(ValueError, match=f"{layer}: pad 3 is not allowed; give an even one"):
+        getattr(any_length._layers(), layer)(3)
 
 
 @pytest.fixture(scope="module")

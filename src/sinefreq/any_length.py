@@ -56,6 +56,12 @@ def contract():
     )
 
 
+def _check_even_pad(layer: str, pad) -> None:
+    estimators.check_setting(layer, "pad", pad, 2, estimators.MAX_PAD)
+    if pad % 2:
+        raise ValueError(f"{layer}: pad {pad!r} is not allowed; give an even one")
+
+
 @functools.cache
 def _layers() -> types.SimpleNamespace:
     import keras
@@ -69,9 +75,8 @@ def _layers() -> types.SimpleNamespace:
         symmetries. Returns ``(B, pad N / 2 + 1 + 2 margin, 2)`` (real, imaginary)."""
 
         def __init__(self, pad=4, margin=3, **kwargs):
-            estimators.check_setting("CentredSpectrum", "pad", pad, 2, estimators.MAX_PAD)
-            if pad % 2:  # Nyquist must fall on a bin for the reflection above it
-                raise ValueError(f"CentredSpectrum: pad {pad!r} is not allowed; give an even one")
+            # Nyquist must fall on a bin for the reflection above it
+            _check_even_pad("CentredSpectrum", pad)
             estimators.check_setting(
                 "CentredSpectrum", "margin", margin, 0, estimators.MAX_HALF_WIDTH
             )
@@ -154,7 +159,7 @@ def _layers() -> types.SimpleNamespace:
         add to it. Inputs ``[series, spectrum with margin, peak index from 0 Hz]``."""
 
         def __init__(self, pad=4, margin=3, **kwargs):
-            estimators.check_setting("InterpolatedOffset", "pad", pad, 2, estimators.MAX_PAD)
+            _check_even_pad("InterpolatedOffset", pad)  # half a DFT bin is pad / 2 bins
             estimators.check_setting(
                 "InterpolatedOffset", "margin", margin, pad // 2, estimators.MAX_HALF_WIDTH
             )
