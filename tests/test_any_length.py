@@ -82,6 +82,19 @@ def test_the_cli_estimates_a_csv_of_256_sample_series(tmp_path, capsys, saved_ne
     assert len(out.splitlines()) == 4
 
 
+def test_the_cli_serves_any_float64_scale_and_offset(tmp_path, capsys, saved_network):
+    """Beyond float32's range, or a tone on a large offset: the same answer as the plain
+    series (the CLI demeans and scales by powers of two before the network's float32)."""
+    plain = signals.sine_series(np.array([3.3, 40.5]), 256, phase=np.array([0.4, 1.0]))
+    rows = np.concatenate([plain, 1e40 * plain, 1e-40 * plain, plain + 1e6])
+    np.save(tmp_path / "s.npy", rows)
+    code = cli.main(["estimate", str(tmp_path / "s.npy"), "--model", str(saved_network)])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    found = np.array([float(line.split(",")[1]) for line in out.splitlines()[1:]])
+    np.testing.assert_allclose(found.reshape(4, 2), np.tile(found[:2], (4, 1)), rtol=1e-5)
+
+
 def test_the_cli_refuses_a_length_outside_the_contract(tmp_path, capsys, saved_network):
     np.save(tmp_path / "s.npy", signals.sine_series(np.array([3.0]), 16))
     code = cli.main(["estimate", str(tmp_path / "s.npy"), "--model", str(saved_network)])

@@ -94,21 +94,21 @@ def _as_batch(x) -> np.ndarray:
     arr = arr.astype(np.float64, copy=False)
     if not np.isfinite(arr).all():
         raise ValueError("x must contain only finite values (found NaN or inf)")
-    scaled = _scaled_rows(arr)
+    scaled = scaled_rows(arr)
     flat = _flat_rows(scaled)
     if flat.size:
         raise NoToneError(flat)
     return scaled
 
 
-def _scaled_rows(arr: np.ndarray) -> np.ndarray:
+def scaled_rows(arr: np.ndarray) -> np.ndarray:
     """Each row times the power of two that brings its largest magnitude into [0.5, 1)."""
     _, exponent = np.frexp(np.abs(arr).max(axis=1))
     return np.ldexp(arr, -exponent[:, None])
 
 
 def _flat_rows(scaled: np.ndarray) -> np.ndarray:
-    """Rows of :func:`_scaled_rows` output (where a unit in the last place of the largest
+    """Rows of :func:`scaled_rows` output (where a unit in the last place of the largest
     magnitude is 2**-53) that vary by no more than rounding."""
     spread = scaled.max(axis=1) - scaled.min(axis=1)
     return np.flatnonzero(spread <= _NO_TONE_ULPS * 2.0**-53)
@@ -116,7 +116,7 @@ def _flat_rows(scaled: np.ndarray) -> np.ndarray:
 
 def rows_without_tone(x: np.ndarray) -> np.ndarray:
     """Indices of the rows of finite ``x`` (batch, N) that are constant to within rounding."""
-    return _flat_rows(_scaled_rows(x))
+    return _flat_rows(scaled_rows(x))
 
 
 def _check_pad(pad: int) -> int:

@@ -145,6 +145,12 @@ def model_estimator(model, model_path, length: int | None, n_samples: int, serve
         off_scale = np.empty(0, int) if served is None else served.rows_off_scale(x)
         if off_scale.size:
             raise OffScaleError(off_scale)
+        if served is not None and served.dc_offset:
+            # The network removes the mean too; here, in float64, the tone keeps its digits.
+            x = x - x.mean(axis=1, keepdims=True)
+        if served is not None and served.scale_free:
+            # Exact powers of two: the network's float32 then holds a series of any scale.
+            x = classical.scaled_rows(x)
         return training.predict(model, x)
 
     return estimate
