@@ -19,24 +19,21 @@ from pathlib import Path
 
 import numpy as np
 
-EDGE_BAND = 2.0  # cycles from 0 or Nyquist that count as the band's edge
-
-
-def db(rmse: float, bound: float) -> float:
-    return 20.0 * np.log10(rmse / bound)
-
 
 def measure(estimate, n: int, snr_db: float, size: int, seed: int) -> dict:
     """dB above the bound of ``estimate`` at length ``n``: all, edge and interior series."""
     from sinefreq import any_length, generator
+    from sinefreq.crlb import db_above_bound
+    from sinefreq.paper import BAND_EDGE
 
     spec = {"frequency": any_length.band(n), "snr_db": snr_db}
     test = generator.draw(n, spec, size, np.random.default_rng([seed, n, int(snr_db * 10)]))
     err2 = (np.asarray(estimate(test["x"]), float).reshape(-1) - test["y"]) ** 2
-    edge = (test["y"] < EDGE_BAND) | (test["y"] > (n - 1) / 2.0 - EDGE_BAND)
+    edge = (test["y"] < BAND_EDGE) | (test["y"] > (n - 1) / 2.0 - BAND_EDGE)
     out = {}
     for part, rows in (("all", slice(None)), ("edges", edge), ("interior", ~edge)):
-        out[part] = db(np.sqrt(err2[rows].mean()), np.sqrt(test["crlb_var"][rows].mean()))
+        rmse, bound = np.sqrt(err2[rows].mean()), np.sqrt(test["crlb_var"][rows].mean())
+        out[part] = float(db_above_bound(rmse, bound))
     return out
 
 

@@ -42,15 +42,13 @@ def band(n_samples: int) -> tuple[float, float]:
 
 def contract():
     """What the network serves (:mod:`sinefreq.contract`), for its ``.keras`` file."""
-    from sinefreq.contract import Contract
+    from sinefreq import contract as contracts
 
-    spec = generator.check_spec({"frequency": band(MAX_LENGTH)}, MAX_LENGTH)
-    return Contract(
+    return contracts.of_generator(
+        MAX_LENGTH,
+        {"frequency": band(MAX_LENGTH)},
         lengths=(MIN_LENGTH, MAX_LENGTH),
         edge=EDGE,
-        snr_db=spec["snr_db"],
-        amplitude=spec["amplitude"],
-        noise=spec[generator.NOISE_KEY].name,
         dc_offset=True,
         scale_free=True,
     )
@@ -245,35 +243,26 @@ def coarse_to_fine_any(
 
 @functools.cache
 def _dataset_class():
-    import keras
+    class LengthsDataset(generator.SeriesDataset):
+        """:class:`sinefreq.generator.SeriesDataset` with each batch at one length drawn
+        from ``lengths`` and ``f`` uniform on :func:`band` of that length; ``fixed`` keeps
+        the epoch at 0 (a validation set)."""
 
-    class LengthsDataset(keras.utils.PyDataset):
-        """Batches of fresh series, each batch at one length drawn from ``lengths``, with
-        ``f`` uniform on :func:`band` of that length and the other ranges from ``spec``.
-        Batch ``i`` of epoch ``e`` depends only on ``(seed, e, i)``; ``fixed`` keeps the
-        epoch at 0 (a validation set)."""
+        def __init__(self, spec, lengths=TRAINING_LENGTHS, *, fixed=False, **kwargs):
+            # the spec's other ranges are checked once, at the longest length
+            super().__init__(MAX_LENGTH, {**spec, "frequency": band(MAX_LENGTH)}, bound=True,
+                             **kwargs)  # fmt: skip
+            self.given, self.lengths, self.fixed = dict(spec), tuple(lengths), fixed
 
-        def __init__(self, spec, lengths=TRAINING_LENGTHS, *, batch_size=256, batches=100,
-                     seed=0, fixed=False, **kwargs):  # fmt: skip
-            super().__init__(**kwargs)
-            self.spec, self.lengths = dict(spec), tuple(lengths)
-            self.batch_size, self.batches, self.seed, self.fixed = batch_size, batches, seed, fixed
-            self.epoch = 0
-
-        def __len__(self) -> int:
-            return self.batches
-
-        def __getitem__(self, index: int):
-            if not 0 <= index < self.batches:
-                raise IndexError(f"batch {index} out of range (0..{self.batches - 1})")
-            rng = np.random.default_rng([self.seed, self.epoch, index])
+        def batch(self, index: int, epoch: int | None = None) -> dict:
+            epoch = self.epoch if epoch is None else epoch
+            rng = np.random.default_rng([self.seed, epoch, index])
             n = int(rng.choice(self.lengths))
-            batch = generator.draw(n, {**self.spec, "frequency": band(n)}, self.batch_size, rng)
-            return batch["x"], generator.targets(batch, bound=True)
+            return generator.draw(n, {**self.given, "frequency": band(n)}, self.batch_size, rng)
 
         def on_epoch_end(self):
             if not self.fixed:
-                self.epoch += 1
+                super().on_epoch_end()
 
     return LengthsDataset
 

@@ -579,12 +579,11 @@ def nls(
     # whitened series' periodogram weighs frequencies unlike it (by the noise's spectrum),
     # and near the threshold its peak can lie far from the likelihood's.
     peak = _whitened_grid_peak(whitened, m, pad, offset, model)
-    omega0 = peak
 
     def cost(rows: np.ndarray, omega: np.ndarray):
         return _whitened_gauss_newton(whitened[rows], m, omega, offset, model)
 
-    return _to_cycles(_guarded_ascent(cost, n, omega0, peak, max_iter, tol), n)
+    return _to_cycles(_guarded_ascent(cost, n, peak, peak, max_iter, tol), n)
 
 
 def nls_white(

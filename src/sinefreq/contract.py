@@ -27,12 +27,6 @@ ENTRY = "sinefreq/contract.json"
 SCALE_MARGIN = 2.0
 
 
-def _span(value) -> tuple[float, float]:
-    """``(lo, hi)`` of a constant or a ``[lo, hi]`` setting."""
-    lo, hi = (value, value) if np.isscalar(value) else value
-    return float(lo), float(hi)
-
-
 class Contract(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -106,28 +100,37 @@ class Contract(BaseModel):
 
 def of_dataset(spec: dict, train_frequencies: np.ndarray) -> Contract:
     """The contract of a network trained on a dataset's train split (the thread's regime)."""
+    from sinefreq.generator import span
+
     n = int(spec["n_samples"])
     snr = spec.get("snr_db")
     return Contract(
         lengths=(n, n),
         frequency=(float(np.min(train_frequencies)), float(np.max(train_frequencies))),
-        snr_db=None if snr is None else _span(snr),
-        amplitude=_span(spec.get("amplitude", 1.0)),
+        snr_db=None if snr is None else span(snr),
+        amplitude=span(spec.get("amplitude", 1.0)),
         noise=(spec.get("noise") or {}).get("model", "white"),
     )
 
 
-def of_generator(n_samples: int, spec: dict) -> Contract:
-    """The contract of a network trained on a generator's series (the estimator regime)."""
+def of_generator(n_samples: int, spec: dict, **network) -> Contract:
+    """The contract of a network trained on a generator's series (the estimator regime) of
+    ``n_samples``; ``network`` overrides what the network itself serves beyond them
+    (``lengths``, ``edge``, ``dc_offset``, ``scale_free``)."""
     from sinefreq import generator
 
     ranges = generator.check_spec(spec, n_samples)
+    band = {"frequency": None} if network.get("edge") is not None else {}
     return Contract(
-        lengths=(n_samples, n_samples),
-        frequency=ranges["frequency"],
-        snr_db=ranges["snr_db"],
-        amplitude=ranges["amplitude"],
-        noise=ranges[generator.NOISE_KEY].name,
+        **{
+            "lengths": (n_samples, n_samples),
+            "frequency": ranges["frequency"],
+            "snr_db": ranges["snr_db"],
+            "amplitude": ranges["amplitude"],
+            "noise": ranges[generator.NOISE_KEY].name,
+            **band,
+            **network,
+        }
     )
 
 

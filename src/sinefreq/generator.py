@@ -58,6 +58,11 @@ SPEC_KEYS = tuple(DEFAULT_SPEC)
 NOISE_KEY = "noise"
 
 
+def span(value) -> tuple:
+    """``(lo, hi)`` of a setting that is a constant or a ``[lo, hi]`` range."""
+    return (value, value) if np.isscalar(value) else tuple(value)
+
+
 def check_spec(spec: dict, n_samples: int) -> dict:
     """The spec with every range present (defaults from ``DEFAULT_SPEC``) as ``(lo, hi)``,
     and its noise model under ``noise``."""
@@ -70,7 +75,7 @@ def check_spec(spec: dict, n_samples: int) -> dict:
     out = {}
     for key in SPEC_KEYS:
         value = spec.get(key, DEFAULT_SPEC[key])
-        lo, hi = (value, value) if np.isscalar(value) else value
+        lo, hi = span(value)
         if not float(lo) <= float(hi):
             raise ValueError(f"generator spec {key}: need lo <= hi, got {value}")
         out[key] = (float(lo), float(hi))
