@@ -75,7 +75,7 @@ def main(argv=None) -> None:
         model = keras.saving.load_model(args.model, compile=False)
     else:
         model = train(args)
-    hybrid = any_length.coarse_to_fine_any(**architecture(args), steps=4)
+    hybrid = any_length.coarse_to_fine_any(None, **architecture(args), steps=4)
     hybrid.set_weights(model.get_weights())
 
     def network(net):
@@ -130,7 +130,7 @@ def train(args):
     from sinefreq import any_length, contract, training
     from sinefreq.settings import EstimatorModel
 
-    model = any_length.coarse_to_fine_any(**architecture(args))
+    model = any_length.coarse_to_fine_any(None, **architecture(args))
     # coarse_to_fine_long's settings (config/config.yaml), with this run's budget
     settings = EstimatorModel(
         architecture="coarse_to_fine_any", regime="estimator", loss="bound", clip=100.0,
@@ -138,7 +138,7 @@ def train(args):
         patience=args.patience, max_minutes=args.minutes,
     )  # fmt: skip
     start = time.monotonic()
-    history = any_length.fit(model, settings, workers=args.workers)
+    history, _ = any_length.fit(model, settings, workers=args.workers)
     minutes = (time.monotonic() - start) / 60.0
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)

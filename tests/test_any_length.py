@@ -43,7 +43,7 @@ def test_odd_padding_is_refused(layer):
 
 @pytest.fixture(scope="module")
 def small_network():
-    return any_length.coarse_to_fine_any(hidden_units=8, hidden_layers=1)
+    return any_length.coarse_to_fine_any(None, hidden_units=8, hidden_layers=1)
 
 
 @pytest.mark.parametrize("n", [32, 100, 1000, 4096])
@@ -105,10 +105,10 @@ def test_the_cli_refuses_a_length_outside_the_contract(tmp_path, capsys, saved_n
 
 def test_training_batches_are_reproducible_and_one_length_each():
     data = any_length._dataset_class()
-    a = data({}, batch_size=64, batches=8, seed=3)
-    b = data({}, batch_size=64, batches=8, seed=3)
+    a = data({}, batch_size=64, batches=16, seed=3)
+    b = data({}, batch_size=64, batches=16, seed=3)
     lengths = set()
-    for i in range(8):
+    for i in range(16):
         (xa, ya), (xb, yb) = a[i], b[i]
         np.testing.assert_array_equal(xa, xb)
         np.testing.assert_array_equal(ya, yb)
@@ -117,9 +117,36 @@ def test_training_batches_are_reproducible_and_one_length_each():
         assert n in any_length.TRAINING_LENGTHS
         low, high = any_length.band(n)
         assert ya.shape == (64, 2) and (ya[:, 0] >= low).all() and (ya[:, 0] <= high).all()
-    assert len(lengths) > 1
+    assert lengths == set(any_length.TRAINING_LENGTHS)  # each length once an epoch
     a.on_epoch_end()
     assert not np.array_equal(a[0][0][:, :32], b[0][0][:, :32])
+
+
+def test_training_lengths_span_the_asked_range_on_the_log_grid():
+    assert any_length.training_lengths() == any_length.TRAINING_LENGTHS
+    assert any_length.training_lengths(200, 300) == (200, 256, 300)
+    assert any_length.training_lengths(64, 64) == (64,)
+
+
+def test_a_fit_validates_on_every_length_alike_and_returns_them_by_length():
+    from sinefreq.settings import EstimatorModel
+
+    settings = EstimatorModel(
+        architecture="coarse_to_fine_any", regime="estimator", lengths=[32, 64], epochs=1,
+        batches_per_epoch=2, batch_size=8, val_size=20,
+    )  # fmt: skip
+    model = any_length.coarse_to_fine_any(None, hidden_units=4, hidden_layers=1)
+    # under the tests' backend, TensorFlow, which must see that the length varies
+    history, validation = any_length.fit(model, settings, verbose=0)
+    assert len(history["loss"]) == 1 and "val_loss" in history
+    # 20 series asked for: a batch of 8 at each length it trains on
+    assert sorted(validation) == ["n32", "n45", "n64"]
+    for n in (32, 45, 64):
+        group = validation[f"n{n}"]
+        assert group["x"].shape == (8, n)
+        assert (group["y"] >= 0.5).all() and (group["y"] <= (n - 1) / 2 - 0.5).all()
+    served = any_length.contract(settings.generator, settings.lengths)
+    assert served.lengths == (32, 64) and served.scale_free and served.dc_offset
 
 
 @pytest.mark.slow  # trains in a fresh process
@@ -148,7 +175,7 @@ def test_the_interpolated_offset_alone_finds_a_mid_band_tone():
     interpolator's offset: off only by the real tone's image (tiny mid-band, long series)."""
     import keras
 
-    net = any_length.coarse_to_fine_any(hidden_units=8, hidden_layers=1, interpolate=True)
+    net = any_length.coarse_to_fine_any(None, hidden_units=8, hidden_layers=1, interpolate=True)
     for layer in net.layers:
         if isinstance(layer, keras.layers.Dense):
             layer.set_weights([np.zeros_like(w) for w in layer.get_weights()])

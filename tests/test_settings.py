@@ -39,7 +39,14 @@ def schema_facts(regime: str, key: str) -> dict:
 
 # Settings whose default is null in the schema too (an explicit "none").
 NULL_DEFAULTS = ("max_minutes", "clip")
-JSON_TYPES = {int: "integer", float: "number", str: "string", dict: "object", type(None): "null"}
+JSON_TYPES = {
+    int: "integer",
+    float: "number",
+    str: "string",
+    dict: "object",
+    list: "array",
+    type(None): "null",
+}
 
 
 def _members(annotation) -> tuple:
@@ -109,6 +116,7 @@ def test_regime_keys_are_derived_from_the_models():
             "max_minutes",
             "clip",
             "val_size",
+            "lengths",
         ),
     }
 
@@ -167,6 +175,15 @@ def test_defaults():
             "models.m.regime: 'fresh' is not allowed; allowed: thread, estimator",
         ),
         ({"epochs": 3, "epoch": 3}, "models.m.epoch: unknown setting for regime thread; known: "),
+        (
+            {"regime": "estimator", "lengths": [256, 32]},
+            "models.m.lengths: [256, 32] is not allowed; it should be [shortest, longest], "
+            "the shortest first",
+        ),
+        (
+            {"regime": "estimator", "lengths": [8, 32]},
+            "models.m.lengths.0: 8 is not allowed; it should be greater than or equal to 16",
+        ),
     ],
 )
 def test_problems_name_the_key_the_value_and_what_is_allowed(spec, message):

@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 from sinefreq import config as study
-from sinefreq import contract, paper, texts
+from sinefreq import any_length, contract, paper, texts
 from sinefreq.thread import SETUPS
 
 from .conftest import ROOT, copy_workflow, planned_jobs, run_snakemake
@@ -30,6 +30,7 @@ ESTIMATORS = {
     "coarse_to_fine_hedged",
     "hybrid_gn",
 }
+ANY_LENGTH = {"coarse_to_fine_any", "coarse_to_fine_any_gn"}
 
 
 def job_counts(output: str) -> Counter:
@@ -56,8 +57,10 @@ def test_default_study_plan(tmp_path, default_config):
     # over 8 max_freq values x 10 seeds, answer 2's 2 setups x 10 seeds; the thread's three
     # answer-0 points x 10 seeds x 2 models (Keras 3 and 2 defaults), less the 3 x 10 runs
     # the sweep shares; the noise sweep: 9 SNR levels x 2 networks x 1 seed; the estimators:
-    # 7 networks x 1 seed.
-    assert len(runs) == (1 + 1) * 3 + (3 + 8) * 10 + 2 * 10 + (3 * 2 * 10 - 3 * 10) + 9 * 2 + 7
+    # 7 networks x 1 seed; the any-length network and its hybrid, 1 seed.
+    assert len(runs) == (
+        (1 + 1) * 3 + (3 + 8) * 10 + 2 * 10 + (3 * 2 * 10 - 3 * 10) + 9 * 2 + 7 + 2
+    )
     # Every point the study draws a conclusion from over seeds has ten of them.
     conclusive = ("a0_lstm", "a0_seeds", "a1_recipe", "a2_lstm", "a2_dnn")
     assert all(default_config["experiments"][e]["seeds"] == list(range(10)) for e in conclusive)
@@ -70,18 +73,20 @@ def test_default_study_plan(tmp_path, default_config):
         "a2_lstm",
         "a2_dnn",
         *ESTIMATORS,
+        *ANY_LENGTH,
     }
     # Every estimator on the 9 noise levels and a2_thread (bench_clean is their own); the
     # noise sweep's 18 networks on the 9 levels; two estimators (coloured_noise, the same
-    # runs) on the 9 levels of each of the two AR(1) benchmarks.
+    # runs) on the 9 levels of each of the two AR(1) benchmarks; the two any-length
+    # networks on the 9 levels at each of 5 lengths.
     cross = study.cross_evaluations(default_config)
-    assert len(cross) == 7 * (9 + 1) + 18 * 9 + 2 * 2 * 9
-    assert len(study.leaderboard_datasets(default_config)) == 9 + 2 + 2 * 9
+    assert len(cross) == 7 * (9 + 1) + 18 * 9 + 2 * 2 * 9 + 2 * 5 * 9
+    assert len(study.leaderboard_datasets(default_config)) == 9 + 2 + 2 * 9 + 4 * 9
     thread = [e for e in default_config["experiments"].values() if "thread" in e]
     assert {e["thread"] for e in thread} == set(SETUPS)
     assert all(len(e["seeds"]) >= 3 for e in thread)
     n_datasets = len(default_config["datasets"])
-    assert n_datasets == 12 + 9 + 9 + 1 + 2 * 9
+    assert n_datasets == 12 + 9 + 9 + 1 + 2 * 9 + 4 * 9
     assert jobs == Counter(
         dataset=n_datasets,
         bound=n_datasets,
@@ -91,8 +96,9 @@ def test_default_study_plan(tmp_path, default_config):
         evaluate=len(runs),
         # one job per run and family: the 9 noise levels, a2_thread (bench_clean is the
         # estimators' own dataset)
-        evaluate_on_bench_noise=7 + 18,
+        evaluate_on_bench_noise=7 + 18 + 2,
         evaluate_on_a2_thread=7,
+        **{f"evaluate_on_bench_noise_n{n}": 2 for n in (32, 64, 256, 1024)},
         **{f"evaluate_on_bench_ar1_rho{rho}": 2 for rho in (0.5, 0.9)},
         aggregate=1,
         leaderboard=1,
@@ -141,11 +147,19 @@ def test_tiny_study_writes_every_run(tiny_study):
         assert (run_dir / "model.keras").stat().st_size > 0
         served = contract.read(run_dir / "model.keras")  # what it serves, inside the file
         n_samples = cfg["datasets"][run.dataset]["n_samples"]
-        assert served.lengths == (n_samples, n_samples)
-        assert 0 <= served.frequency[0] <= served.frequency[1]
+        lengths = cfg["models"][run.model].get("lengths")
+        assert served.lengths == tuple(lengths or (n_samples, n_samples))
+        assert served.dc_offset is served.scale_free is bool(lengths)
+        assert (served.frequency is None) is bool(lengths)  # the band: [edge, Nyquist - edge]
         with h5py.File(run_dir / "validation.h5") as h5:  # what the run validated on
-            size = cfg["models"][run.model].get("val_size", len(h5["y"]))
-            assert h5["x"].shape == (size, cfg["datasets"][run.dataset]["n_samples"])
+            size = cfg["models"][run.model].get("val_size")
+            if lengths:  # at each length it trained on
+                trained = any_length.training_lengths(*lengths)
+                assert sorted(h5, key=lambda g: int(g[1:])) == [f"n{n}" for n in trained]
+                assert sum(len(h5[g]["y"]) for g in h5) >= size
+                assert all(h5[f"n{n}"]["x"].shape[1] == n for n in trained)
+            else:
+                assert h5["x"].shape == (size or len(h5["y"]), n_samples)
             assert h5.attrs["regime"] == cfg["models"][run.model]["regime"]
         assert (workdir / "logs" / "train" / f"{run.path}.log").exists()
         assert (workdir / "results" / "benchmarks" / "train" / f"{run.path}.tsv").exists()

@@ -40,14 +40,24 @@ def band(n_samples: int) -> tuple[float, float]:
     return EDGE, (n_samples - 1) / 2.0 - EDGE
 
 
-def contract():
-    """What the network serves (:mod:`sinefreq.contract`), for its ``.keras`` file."""
+def training_lengths(shortest: int = MIN_LENGTH, longest: int = MAX_LENGTH) -> tuple[int, ...]:
+    """The lengths a network serving ``[shortest, longest]`` is trained on: both ends and
+    every one of :data:`TRAINING_LENGTHS` between them."""
+    return tuple(
+        sorted({shortest, longest, *(n for n in TRAINING_LENGTHS if shortest < n < longest)})
+    )
+
+
+def contract(spec: dict | None = None, lengths=(MIN_LENGTH, MAX_LENGTH)):
+    """What a network trained by :func:`fit` on ``lengths`` from the generator ``spec``
+    serves (:mod:`sinefreq.contract`), for its ``.keras`` file."""
     from sinefreq import contract as contracts
 
+    longest = lengths[1]
     return contracts.of_generator(
-        MAX_LENGTH,
-        {"frequency": band(MAX_LENGTH)},
-        lengths=(MIN_LENGTH, MAX_LENGTH),
+        longest,
+        {**(spec or {}), "frequency": band(longest)},
+        lengths=tuple(lengths),
         edge=EDGE,
         dc_offset=True,
         scale_free=True,
@@ -202,7 +212,7 @@ def register() -> None:
 
 
 def coarse_to_fine_any(
-    n_samples: int | None = None,
+    n_samples: int | None,
     pad: Pad = 4,
     half_width: HalfWidth = 3,
     hidden_units: Units = 128,
@@ -241,11 +251,15 @@ def coarse_to_fine_any(
     return Model(inputs, f, name="coarse_to_fine_any")
 
 
+# The builders whose models take series of any length (sinefreq.models registers them).
+ARCHITECTURES = {"coarse_to_fine_any": coarse_to_fine_any}
+
+
 @functools.cache
 def _dataset_class():
     class LengthsDataset(generator.SeriesDataset):
-        """:class:`sinefreq.generator.SeriesDataset` with each batch at one length drawn
-        from ``lengths`` and ``f`` uniform on :func:`band` of that length; ``fixed`` keeps
+        """:class:`sinefreq.generator.SeriesDataset` with each batch at one of ``lengths``
+        (each as often) and ``f`` uniform on :func:`band` of that length; ``fixed`` keeps
         the epoch at 0 (a validation set)."""
 
         def __init__(self, spec, lengths=TRAINING_LENGTHS, *, fixed=False, **kwargs):
@@ -256,8 +270,12 @@ def _dataset_class():
 
         def batch(self, index: int, epoch: int | None = None) -> dict:
             epoch = self.epoch if epoch is None else epoch
+            # Every length in turn, in an order drawn per epoch: each length as often, and
+            # batches 0 and 1 of different lengths, from which Keras's TensorFlow adapter
+            # infers that the length varies.
+            order = np.random.default_rng([self.seed, epoch]).permutation(len(self.lengths))
+            n = self.lengths[order[index % len(self.lengths)]]
             rng = np.random.default_rng([self.seed, epoch, index])
-            n = int(rng.choice(self.lengths))
             return generator.draw(n, {**self.given, "frequency": band(n)}, self.batch_size, rng)
 
         def on_epoch_end(self):
@@ -267,16 +285,35 @@ def _dataset_class():
     return LengthsDataset
 
 
-def fit(model, settings, *, seed: int = 0, workers: int = 1, verbose: int = 2) -> dict:
+def fit(model, settings, *, seed: int = 0, workers: int = 1, verbose: int = 2):
     """Fit ``model`` on :class:`LengthsDataset` batches drawn from ``settings.generator``
-    (a :class:`sinefreq.settings.EstimatorModel`), as :func:`sinefreq.regime.fit` fits a
-    fixed-length network; returns the history dict."""
+    at the lengths ``settings.lengths`` asks for (:func:`training_lengths`; a
+    :class:`sinefreq.settings.EstimatorModel`), as :func:`sinefreq.regime.fit` fits a
+    fixed-length network. Returns ``(history, validation)``: the history dict and the
+    fixed validation series (at least ``val_size``, as many at each length) by length,
+    ``{"n32": {"x": ..., "y": ..., ...}, ...}``."""
     from sinefreq import regime
 
     data = _dataset_class()
     spec, size = settings.generator, settings.batch_size
-    train = data(spec, batch_size=size, batches=settings.batches_per_epoch, seed=seed,
+    lengths = training_lengths(*(settings.lengths or (MIN_LENGTH, MAX_LENGTH)))
+    train = data(spec, lengths, batch_size=size, batches=settings.batches_per_epoch, seed=seed,
                  workers=workers)  # fmt: skip
     # The fixed validation batches come from their own stream: no training batch uses it.
-    val = data(spec, batch_size=size, batches=32, seed=seed + 2**31 - 1, fixed=True)
-    return regime.fit_batches(model, train, val, settings, verbose)
+    # At least val_size series, the same number of batches at each length.
+    per_length = -(-settings.val_size // (size * len(lengths)))
+    val = data(spec, lengths, batch_size=size, batches=per_length * len(lengths),
+               seed=seed + 2**31 - 1, fixed=True)  # fmt: skip
+    history = regime.fit_batches(model, train, val, settings, verbose)
+    return history, _by_length([val.batch(i) for i in range(len(val))])
+
+
+def _by_length(batches: list[dict]) -> dict[str, dict]:
+    """Batches of series, concatenated by length: ``{"n<N>": arrays}``, shortest first."""
+    grouped: dict[int, list[dict]] = {}
+    for b in batches:
+        grouped.setdefault(b["x"].shape[1], []).append(b)
+    return {
+        f"n{n}": {key: np.concatenate([b[key] for b in group]) for key in group[0]}
+        for n, group in sorted(grouped.items())
+    }

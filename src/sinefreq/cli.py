@@ -67,11 +67,10 @@ def load_model(model_path: str | Path):
         raise InputError(f"{model_path}: no such model file")
     import keras
 
-    from sinefreq import any_length, models
+    from sinefreq import models
 
     # custom layers and activations, for safe-mode loading
     models.register_custom_objects()
-    any_length.register()
     try:
         # Inference only: a custom training loss need not be loadable here.
         model = keras.saving.load_model(model_path, safe_mode=True, compile=False)

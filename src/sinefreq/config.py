@@ -19,7 +19,18 @@ from typing import NamedTuple
 
 import pydantic
 
-from sinefreq import classical, estimators, generator, models, noise, params, paths, signals, thread
+from sinefreq import (
+    any_length,
+    classical,
+    estimators,
+    generator,
+    models,
+    noise,
+    params,
+    paths,
+    signals,
+    thread,
+)
 from sinefreq import datasets as dataset_settings
 from sinefreq import settings as model_settings
 
@@ -466,19 +477,22 @@ def _values_problem(config, key, given, values, ceiling_name, fix) -> list[str]:
     ]
 
 
-def _trained_lengths(name: str, datasets: dict, experiments: dict) -> list[tuple[str, int]]:
-    """``(dataset, n_samples)`` of every dataset model ``name`` is trained on, longest
-    series first (the first problem found is the largest)."""
-    return sorted(
-        {
-            (d, datasets[d]["n_samples"])
-            for exp in experiments.values()
-            if name in exp["models"]
-            for d in exp["datasets"]
-            if d in datasets
-        },
-        key=lambda pair: (-pair[1], pair[0]),
-    )
+def _trained_lengths(
+    name: str, datasets: dict, experiments: dict, lengths=None
+) -> list[tuple[str, int]]:
+    """``(dataset, n_samples)`` of every dataset model ``name`` is trained on, and with
+    ``lengths`` (an any-length model's) ``("lengths", longest)``; longest series first (the
+    first problem found is the largest)."""
+    found = {
+        (d, datasets[d]["n_samples"])
+        for exp in experiments.values()
+        if name in exp["models"]
+        for d in exp["datasets"]
+        if d in datasets
+    }
+    if lengths and found:
+        found.add(("lengths", lengths[1]))
+    return sorted(found, key=lambda pair: (-pair[1], pair[0]))
 
 
 def _training_size_problems(config: dict, datasets: dict, experiments: dict) -> list[str]:
@@ -492,7 +506,8 @@ def _training_size_problems(config: dict, datasets: dict, experiments: dict) -> 
         typed = model_settings.of(spec, key)
         estimator = isinstance(typed, model_settings.EstimatorModel)
         found = {}
-        for dataset, n in _trained_lengths(name, datasets, experiments):
+        lengths = getattr(typed, "lengths", None)
+        for dataset, n in _trained_lengths(name, datasets, experiments, lengths):
             batch, epochs = typed.batch_size, typed.epochs
             if estimator:
                 per_epoch = typed.batches_per_epoch
@@ -722,7 +737,7 @@ def _experiment_problems(config: dict, datasets: dict, experiments: dict) -> lis
                     f"experiments.{name}.{key}: unknown {', '.join(unknown)}; defined: {known}"
                 )
             if key == "evaluate_on" and key in exp and not unknown:
-                problems += _length_problems(name, experiments[name], datasets)
+                problems += _length_problems(name, experiments[name], datasets, config["models"])
         sweep = exp.get("sweep")
         if sweep:
             unlabelled = [
@@ -752,19 +767,41 @@ def _experiment_problems(config: dict, datasets: dict, experiments: dict) -> lis
     return problems
 
 
-def _length_problems(name: str, exp: dict, datasets: dict) -> list[str]:
-    """A network takes series of its training dataset's length only."""
+def _length_problems(name: str, exp: dict, datasets: dict, model_specs: dict) -> list[str]:
+    """A network takes series of its training dataset's length only, or with ``lengths``
+    (an any-length network) any length in them."""
+    served = {m: model_specs.get(m, {}).get("lengths") for m in exp["models"]}
+    served = {m: v for m, v in served.items() if _is_length_pair(v)}
+    fixed = [m for m in exp["models"] if m not in served]
     problems = []
     for test in exp["evaluate_on"]:
-        for own in exp["datasets"]:
-            if own in datasets and datasets[test]["n_samples"] != datasets[own]["n_samples"]:
+        n = datasets[test]["n_samples"]
+        for model, (shortest, longest) in served.items():
+            if not shortest <= n <= longest:
                 problems.append(
-                    f"experiments.{name}.evaluate_on: dataset {test} has n_samples "
-                    f"{datasets[test]['n_samples']} but the experiment's networks are trained "
-                    f"on {own} with n_samples {datasets[own]['n_samples']}; evaluate only on "
-                    "datasets of the same series length"
+                    f"experiments.{name}.evaluate_on: dataset {test} has n_samples {n} but "
+                    f"model {model} serves lengths {shortest} to {longest} "
+                    f"(models.{model}.lengths); widen them or evaluate it within them"
+                )
+        for own in exp["datasets"]:
+            if fixed and own in datasets and n != datasets[own]["n_samples"]:
+                problems.append(
+                    f"experiments.{name}.evaluate_on: dataset {test} has n_samples {n} but "
+                    f"the experiment's networks are trained on {own} with n_samples "
+                    f"{datasets[own]['n_samples']}; evaluate only on datasets of the same "
+                    "series length (an any-length model's lengths may cover others)"
                 )
     return problems
+
+
+def _is_length_pair(value) -> bool:
+    """``[shortest, longest]`` as the settings allow it (their checks word any other)."""
+    return (
+        isinstance(value, list)
+        and len(value) == 2
+        and all(isinstance(v, int) and not isinstance(v, bool) for v in value)
+        and value[0] <= value[1]
+    )
 
 
 # Keys that belong to one training regime (sinefreq.settings declares them); the schema
@@ -792,6 +829,9 @@ def _regime_problems(config: dict, datasets: dict, experiments: dict) -> list[st
             for d in exp["datasets"]
             if d in datasets
         }
+        if "lengths" in spec:
+            problems += _any_length_problems(name, spec, lengths)
+            continue
         for n_samples in sorted(lengths):
             try:
                 generator.check_spec(spec.get("generator", {}), n_samples)
@@ -799,6 +839,41 @@ def _regime_problems(config: dict, datasets: dict, experiments: dict) -> list[st
                 problems.append(
                     f"{key}.generator: {err} (trained on series of n_samples {n_samples})"
                 )
+    return problems
+
+
+def _any_length_problems(name: str, spec: dict, trained_on: set[int]) -> list[str]:
+    """A model with ``lengths``: an any-length architecture, its own band at every length
+    (no generator frequency), the generator's other ranges, and every dataset it is trained
+    on (which its run is evaluated on) within its lengths."""
+    key, lengths = f"models.{name}", spec["lengths"]
+    problems = []
+    if spec["architecture"] in models.ARCHITECTURES and not models.takes_any_length(
+        spec["architecture"]
+    ):
+        known = ", ".join(sorted(any_length.ARCHITECTURES))
+        problems.append(
+            f"{key}.lengths: architecture {spec['architecture']} takes series of one length; "
+            f"lengths needs an any-length architecture ({known}), or remove it"
+        )
+    given = spec.get("generator", {})
+    if "frequency" in given:
+        problems.append(
+            f"{key}.generator.frequency: a model with lengths draws f on "
+            f"[{any_length.EDGE:g}, Nyquist - {any_length.EDGE:g}] at each length; remove it"
+        )
+    if not _is_length_pair(lengths):
+        return problems  # the settings' check words it
+    try:
+        generator.check_spec({**given, "frequency": any_length.band(lengths[1])}, lengths[1])
+    except ValueError as err:
+        problems.append(f"{key}.generator: {err}")
+    outside = sorted(n for n in trained_on if not lengths[0] <= n <= lengths[1])
+    if outside:
+        problems.append(
+            f"{key}.lengths: {lengths} leaves out n_samples {', '.join(map(str, outside))} "
+            "of a dataset it is trained on (its run is evaluated there); widen lengths"
+        )
     return problems
 
 

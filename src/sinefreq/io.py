@@ -314,10 +314,12 @@ def _open(path) -> h5py.File:
         ) from None
 
 
-def _write_splits(path, splits: dict[str, dict], attrs: dict) -> None:
+def write_groups(path, groups: dict[str, dict], attrs: dict) -> None:
+    """Write each of ``groups`` (name -> arrays) as an HDF5 group of datasets to ``path``,
+    e.g. a dataset's splits, or the series a run validated on at each length."""
     with _new_file(path, attrs) as h5:
-        for split, arrays in splits.items():
-            _write_arrays(h5.create_group(split), arrays)
+        for group, arrays in groups.items():
+            _write_arrays(h5.create_group(group), arrays)
 
 
 def write_arrays(path, arrays: dict[str, np.ndarray], attrs: dict) -> None:
@@ -367,7 +369,7 @@ def write_dataset(path, splits: dict[str, dict], attrs: dict) -> None:
     generation parameters and library version are root attributes (dicts as JSON, listed
     in the root attribute ``json_attributes``).
     """
-    _write_splits(path, {s: {f: splits[s][f] for f in SERIES_FIELDS} for s in SPLITS}, attrs)
+    write_groups(path, {s: {f: splits[s][f] for f in SERIES_FIELDS} for s in SPLITS}, attrs)
 
 
 def read_dataset(path) -> tuple[dict[str, dict], dict]:
@@ -377,7 +379,7 @@ def read_dataset(path) -> tuple[dict[str, dict], dict]:
 
 def write_predictions(path, predictions: dict[str, dict], attrs: dict) -> None:
     """Write ``/{train,test}/{y_true,y_pred}`` (cycles per window) to ``path``."""
-    _write_splits(path, predictions, attrs)
+    write_groups(path, predictions, attrs)
 
 
 def read_predictions(path) -> tuple[dict[str, dict], dict]:

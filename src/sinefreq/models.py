@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated
 
-from sinefreq import estimators, keras2, params
+from sinefreq import any_length, estimators, keras2, params
 from sinefreq.params import OneOf, Range, Units
 
 # Keras 3's activation names, known without importing Keras (which loads a backend): all
@@ -126,18 +126,24 @@ def a2_dnn(
     return Model(inputs, layers.Dense(1)(hidden), name="a2_dnn")
 
 
-# The estimators' builders live in their own module (with their custom layers) and join the
-# registry here, so configs, checks and fingerprints see one list.
-for _name, _builder in estimators.ARCHITECTURES.items():
+# The estimators' builders live in their own modules (with their custom layers) and join
+# the registry here, so configs, checks and fingerprints see one list.
+for _name, _builder in {**estimators.ARCHITECTURES, **any_length.ARCHITECTURES}.items():
     if _name in ARCHITECTURES:
         raise RuntimeError(f"architecture {_name!r} is registered twice")
     ARCHITECTURES[_name] = _builder
 
 
+def takes_any_length(name: str) -> bool:
+    """Whether architecture ``name``'s models take series of any length (their builder
+    ignores ``n_samples``; sinefreq.any_length)."""
+    return name in any_length.ARCHITECTURES
+
+
 def register_custom_objects() -> None:
     """Register every custom layer and activation a saved model may hold (call before
     ``keras.saving.load_model``)."""
-    estimators.register()
+    any_length.register()  # and the estimators' layers
     keras2.hard_sigmoid()
 
 

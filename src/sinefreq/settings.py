@@ -15,12 +15,17 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from sinefreq import params
 
 PositiveInt = Annotated[int, Field(ge=1)]
 PositiveFloat = Annotated[float, Field(gt=0)]
+# The series lengths an any-length network may be trained for (sinefreq.any_length): its
+# padded spectrum needs a few bins around the peak at the short end, and a batch of the
+# longest series must fit in memory at the long end.
+MIN_LENGTH, MAX_LENGTH = 16, 65536
+Length = Annotated[int, Field(ge=MIN_LENGTH, le=MAX_LENGTH)]
 
 
 class ModelSettings(BaseModel):
@@ -71,6 +76,16 @@ class EstimatorModel(ModelSettings):
     # cap a series' squared error at this many times its bound (None: no cap)
     clip: PositiveFloat | None = None
     val_size: PositiveInt = 4096
+    # [shortest, longest] series an any-length architecture is trained on and serves
+    # (sinefreq.any_length); unset: the training dataset's length only
+    lengths: Annotated[list[Length], Field(min_length=2, max_length=2)] | None = None
+
+    @field_validator("lengths")
+    @classmethod
+    def _shortest_first(cls, lengths):
+        if lengths is not None and lengths[0] > lengths[1]:
+            raise ValueError("[shortest, longest], the shortest first")
+        return lengths
 
 
 REGIMES: dict[str, type[ModelSettings]] = {"thread": ThreadModel, "estimator": EstimatorModel}

@@ -92,7 +92,7 @@ def train(
     epochs, wall time, numerics) and ``validation`` (HDF5: the series it validated on)."""
     import time
 
-    from sinefreq import contract, models, training
+    from sinefreq import any_length, contract, models, training
     from sinefreq import settings as model_settings
 
     training.configure_runtime(threads, seed, backend)
@@ -116,7 +116,9 @@ def train(
         print(
             f"DIVERGED: loss became non-finite at epoch {epochs}; the run is recorded as diverged"
         )
-    if isinstance(typed, model_settings.EstimatorModel):
+    if isinstance(typed, model_settings.EstimatorModel) and typed.lengths:
+        served = any_length.contract(typed.generator, typed.lengths)
+    elif isinstance(typed, model_settings.EstimatorModel):
         served = contract.of_generator(n_samples, typed.generator)
     else:
         served = contract.of_dataset(attrs["spec"], splits["train"]["y"])
@@ -126,11 +128,11 @@ def train(
     history_table = pd.DataFrame(history)
     history_table.insert(0, "epoch", np.arange(1, epochs + 1))
     io.write_table(out["history"], history_table)
-    io.write_arrays(
-        out["validation"],
-        validation,
-        {"regime": typed.regime, "n_samples": n_samples, "seed": seed, "settings": settings},
-    )
+    about = {"regime": typed.regime, "n_samples": n_samples, "seed": seed, "settings": settings}
+    if "x" in validation:
+        io.write_arrays(out["validation"], validation, about)
+    else:  # an any-length network's, one group per length ("n32/x", ...)
+        io.write_groups(out["validation"], validation, about)
     io.write_json(
         out["status"],
         {
@@ -149,14 +151,19 @@ def train(
 
 def _fit_estimator(model, n_samples: int, settings, seed: int):
     """The estimator regime (``settings``: a :class:`sinefreq.settings.EstimatorModel`):
-    fresh series every epoch from ``settings.generator``,
+    fresh series every epoch from ``settings.generator``, at ``n_samples`` or, with
+    ``settings.lengths``, at lengths across them (:func:`sinefreq.any_length.fit`);
     validated on a fixed set (returned, to be saved beside the model)."""
     import math
 
-    from sinefreq import generator, regime
+    from sinefreq import any_length, generator, regime
 
-    validation = generator.validation_set(n_samples, settings.generator, settings.val_size, seed)
-    model, history = regime.fit(model, n_samples, settings, seed=seed, validation=validation)
+    if settings.lengths:
+        history, validation = any_length.fit(model, settings, seed=seed)
+    else:
+        spec, size = settings.generator, settings.val_size
+        validation = generator.validation_set(n_samples, spec, size, seed)
+        model, history = regime.fit(model, n_samples, settings, seed=seed, validation=validation)
     diverged = not all(math.isfinite(v) for v in history.get("loss", []))
     return model, history, diverged, validation
 
