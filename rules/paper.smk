@@ -81,6 +81,7 @@ rule failure_trend:
 rule by_frequency:
     input:
         metrics=leaderboard_evaluations(paths.METRICS),
+        predictions=leaderboard_evaluations(paths.PREDICTIONS),
         bounds=expand(paths.BOUND, dataset=BENCHMARKS),
     output:
         table=report(

@@ -5,6 +5,7 @@ from sinefreq import steps
 with steps.logged(snakemake.log[0]):
     steps.by_frequency(
         snakemake.input.metrics,
+        snakemake.input.predictions,
         snakemake.input.bounds,
         snakemake.params.tests,
         snakemake.params.kinds,

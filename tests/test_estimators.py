@@ -73,6 +73,20 @@ def test_gauss_newton_matches_nls_in_noise_and_passes_through_in_training():
     np.testing.assert_array_equal(passed, start.astype("float32"))
 
 
+@pytest.mark.parametrize("refine_in_training", [False, True])
+def test_a_hybrid_is_fitted_as_its_coarse_network_sharing_its_weights(refine_in_training):
+    hybrid = estimators.hybrid_gn(32, steps=2, hidden_units=4, hidden_layers=1,
+                                  refine_in_training=refine_in_training)  # fmt: skip
+    fitted = estimators.coarse_network(hybrid)
+    if refine_in_training:  # the loss sees the steps: fit the whole model
+        assert fitted is hybrid
+        return
+    assert fitted.output is hybrid.get_layer("gauss_newton").input[1]
+    assert {id(v) for v in fitted.weights} == {id(v) for v in hybrid.weights}
+    plain = estimators.coarse_to_fine(32, hidden_units=4, hidden_layers=1)
+    assert estimators.coarse_network(plain) is plain
+
+
 def test_spectral_transform_is_the_padded_dft():
     x = np.random.default_rng(3).standard_normal((4, N)).astype("float32")
     spec = keras.ops.convert_to_numpy(estimators.SpectralTransform(pad=2, margin=0)(x))

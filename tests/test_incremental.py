@@ -29,6 +29,8 @@ AGGREGATION = {
 # run, and the leaderboard reads those evaluations.
 BENCH = "tiny_bench"
 EVALUATE_ON = f"evaluate_on_{BENCH}"
+# The any-length network is evaluated on the benchmark at another length too.
+EVALUATE_ON_N64 = f"evaluate_on_{BENCH}_n64"
 # The leaderboard and its error-by-frequency table read every evaluation on the benchmark
 # sets; the report's texts read both.
 LEADERBOARD = {("leaderboard", ""), ("by_frequency", ""), ("report_texts", "")}
@@ -122,14 +124,18 @@ def test_editing_a_datasets_parameter(tiny_study, tmp_path):
     # the estimator-regime runs read only its series length, but depend on the file
     bench = run_jobs("tiny_a0_f8", "tiny_estimator", 0, BENCH)
     bench |= run_jobs("tiny_a0_f8", "tiny_hybrid", 0, BENCH)
+    any_length = run_jobs("tiny_a0_f8", "tiny_any_length", 0, BENCH)
+    any_length |= run_jobs("tiny_a0_f8", "tiny_any_length", 0, f"{BENCH}_n64")
     assert jobs == (
         dataset_jobs("tiny_a0_f8")
         | runs
         | bench
+        | any_length
         | AGGREGATION
         | LEADERBOARD
         | experiment_figures("sweep")
         | experiment_figures("bench")
+        | experiment_figures("any_length")
     )
 
 
@@ -200,6 +206,7 @@ EVERY_RULE = {
     "train",
     "evaluate",
     EVALUATE_ON,
+    EVALUATE_ON_N64,
     "aggregate",
     "leaderboard",
     "experiment_figures",
@@ -218,12 +225,15 @@ FIGURES = {"experiment_figures", "frequency_figure", "sweep_figure", "all"}
 PAPER = {"seed_distribution", "by_frequency"} | TEXTS  # paper.py's steps
 BOARD = {"leaderboard", "by_frequency"} | TEXTS  # they read every evaluation on the benchmarks
 JOBS = {"speed"}  # it reads every benchmarked job's benchmark and record of its work
-NETWORKS = {"train", "evaluate", EVALUATE_ON} | TABLES | FIGURES | BOARD | JOBS
-PREDICTIONS = {"evaluate", EVALUATE_ON, "classical"} | TABLES | FIGURES | BOARD | JOBS
+NETWORKS = {"train", "evaluate", EVALUATE_ON, EVALUATE_ON_N64} | TABLES | FIGURES | BOARD | JOBS
+PREDICTIONS = (
+    {"evaluate", EVALUATE_ON, EVALUATE_ON_N64, "classical"} | TABLES | FIGURES | BOARD | JOBS
+)
 CODE_EDITS = {
     "__init__.py": EVERY_RULE,  # importing any sinefreq module runs it
     "aggregate.py": TABLES | PAPER,
-    "any_length.py": set(),  # the any-length network: no rule trains it yet  # paper.py imports it at module level
+    # outside its builder: the layers every evaluation registers, the train step's lengths
+    "any_length.py": NETWORKS,
     "classical.py": {"classical", "frequency_figure"} | TABLES | BOARD | JOBS,
     "cli.py": set(),  # the command line; no rule runs it
     "config.py": set(),  # runs while planning: what it decides reaches the jobs as params

@@ -210,6 +210,13 @@ CASES = [
     ("generator-snr-reversed", setting("models.tiny_estimator.generator", {"snr_db": [20, 0]}), "models.tiny_estimator.generator", r"models.tiny_estimator.generator: generator spec snr_db: need lo <= hi, got \[20, 0\]"),
     ("max-minutes-for-thread-regime", setting("models.tiny_lstm.max_minutes", 5), "models.tiny_lstm", r"models.tiny_lstm: max_minutes only apply with regime: estimator, and this model has regime: thread; remove them or set regime: estimator"),
     ("optimizer-for-estimator-regime", setting("models.tiny_estimator.optimizer", "sgd"), "models.tiny_estimator", r"models.tiny_estimator: optimizer only apply with regime: thread"),
+    # An any-length model's lengths (models.tiny_any_length: lengths [32, 64]).
+    ("lengths-reversed", setting("models.tiny_any_length.lengths", [64, 32]), "models.tiny_any_length.lengths", r"\[64, 32\] is not allowed; it should be \[shortest, longest\], the shortest first"),
+    ("lengths-too-short", setting("models.tiny_any_length.lengths", [8, 64]), "models.tiny_any_length.lengths", r"8 is less than the minimum of 16"),
+    ("lengths-fixed-architecture", setting("models.tiny_estimator.lengths", [32, 64]), "models.tiny_estimator.lengths", r"architecture coarse_to_fine takes series of one length; lengths needs an any-length architecture \(coarse_to_fine_any\)"),
+    ("lengths-with-a-frequency", setting("models.tiny_any_length.generator", {"frequency": [1, 5]}), "models.tiny_any_length.generator.frequency", r"a model with lengths draws f on \[0.5, Nyquist - 0.5\] at each length; remove it"),
+    ("lengths-leave-out-its-dataset", setting("models.tiny_any_length.lengths", [48, 64]), "models.tiny_any_length.lengths", r"\[48, 64\] leaves out n_samples 32 of a dataset it is trained on"),
+    ("evaluate-on-beyond-lengths", setting("models.tiny_any_length.lengths", [32, 48]), "experiments.any_length.evaluate_on", r"dataset tiny_bench_n64_snr0dB has n_samples 64 but model tiny_any_length serves lengths 32 to 48 \(models.tiny_any_length.lengths\)"),
 ]  # fmt: skip
 
 

@@ -104,9 +104,13 @@ def test_subset_medians_need_more_seeds_than_the_subset():
 
 
 def evaluation(model, estimator, rmse_by_bin, test="bench_snr30dB", dataset="bench_clean"):
+    """Ten test series at each frequency, their errors +-rmse (the bins say the same)."""
     bins = [{"frequency": f, "n": 10, "rmse": r} for f, r in rmse_by_bin.items()]
+    y_true = np.repeat(list(rmse_by_bin), 10)
+    errors = np.repeat(list(rmse_by_bin.values()), 10) * np.tile([1.0, -1.0], 5 * len(bins))
     return {"model": model, "estimator": estimator, "dataset": dataset, "test_dataset": test,
-            "diverged": False, "nyquist": 49.5, "by_frequency": bins}  # fmt: skip
+            "diverged": False, "nyquist": 49.5, "by_frequency": bins,
+            "test": {"y_true": y_true, "y_pred": y_true + errors}}  # fmt: skip
 
 
 def test_errors_are_split_between_the_band_edges_and_the_rest():
@@ -119,7 +123,21 @@ def test_errors_are_split_between_the_band_edges_and_the_rest():
     assert net["edge_error_share"] == pytest.approx(0.18 / 0.1801)
     assert net["db_above_bound_middle"] == pytest.approx(20.0)
     assert net["db_above_bound_all"] > net["db_above_bound_middle"]
-    assert table.set_index("estimator").loc["nls", "db_above_bound_all"] == pytest.approx(0.0)
+    assert table.set_index("estimator").loc["nls", "db_above_bound_all"] == pytest.approx(
+        0.0, abs=1e-9
+    )
+
+
+def test_the_bands_are_exact_at_any_length_series_by_series():
+    """At N = 1024 a bin of the metrics' per-frequency table spans ten cycles: the edge band
+    (2 cycles) is split from the predictions, series by series."""
+    tests = {"long_snr30dB": {"snr_db": 30.0}}
+    near = evaluation("net", "network", {1.5: 0.3, 7.0: 0.01, 510.0: 0.3}, test="long_snr30dB")
+    near["nyquist"], near["by_frequency"] = 511.5, [{"frequency": 5.0, "n": 30, "rmse": 0.17}]
+    table = paper.by_frequency([near], {"net": "learned"}, tests, {"long_snr30dB": 0.01},
+                               edge=2.0)  # fmt: skip
+    row = table.iloc[0]
+    assert row["rmse_edges"] == pytest.approx(0.3) and row["rmse_middle"] == pytest.approx(0.01)
 
 
 def test_the_frequency_figure_draws_the_first_benchmark_where_two_share_a_level():

@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sinefreq import config as study
 from sinefreq import any_length, contract, paper, texts
+from sinefreq import config as study
 from sinefreq.thread import SETUPS
 
 from .conftest import ROOT, copy_workflow, planned_jobs, run_snakemake
@@ -227,6 +227,7 @@ def test_tiny_study_figures_and_no_partial_files(tiny_study):
         "seeds": ["train_mae_by_seed", "failure_rate"],
         "diverging": [],
         "bench": [],
+        "any_length": [],
     }
     assert figures == sorted(
         [
@@ -324,14 +325,19 @@ def test_divergence_is_counted_not_fatal(tiny_study):
 def test_tiny_study_evaluates_runs_on_other_datasets(tiny_study):
     workdir, cfg = tiny_study
     cross = study.cross_evaluations(cfg)
-    assert {test for _, test in cross} == {"tiny_bench_snr0dB", "tiny_bench_snr20dB"}
+    levels = {
+        f"{family}_snr{snr}dB" for family in ("tiny_bench", "tiny_bench_n64") for snr in (0, 20)
+    }
+    assert {test for _, test in cross} == levels
+    # the benchmark at 64 samples: the any-length network only (trained on 32 to 64)
+    assert {r.model for r, test in cross if "_n64" in test} == {"tiny_any_length"}
     for run, test in cross:
         directory = workdir / "results" / "runs" / run.path / "on" / test
         metrics = json.loads((directory / "metrics.json").read_text())
         assert (metrics["dataset"], metrics["model"], metrics["seed"]) == tuple(run)
         assert metrics["test_dataset"] == test and metrics["series_per_s"] > 0
         with h5py.File(directory / "predictions.h5") as h5:
-            assert len(h5["test/y_pred"]) == 24  # tiny_bench's test split
+            assert len(h5["test/y_pred"]) == 24  # each benchmark's test split
     # the own evaluation keeps its path
     assert all((workdir / "results" / "runs" / r.path / "metrics.json").exists() for r, _ in cross)
 
@@ -354,12 +360,14 @@ def test_tiny_study_leaderboard(tiny_study):
         "train_minutes",
     } <= set(board.columns)
     tests = study.leaderboard_datasets(cfg)
-    assert tests == ["tiny_bench_snr0dB", "tiny_bench_snr20dB"]
-    # per test set: the noise experiment's 4 runs, the bench experiment's 2, 2 classical
+    assert tests == [f"{b}_snr{snr}dB" for b in ("tiny_bench", "tiny_bench_n64") for snr in (0, 20)]
+    # per test set at 32 samples: the noise experiment's 4 runs, the bench experiment's 2,
+    # the any-length network, 2 classical; at 64 samples the any-length network and 2 classical
     rows = Counter(zip(board["test_dataset"], board["kind"], strict=True))
     for test in tests:
-        assert (rows[(test, "thread")], rows[(test, "learned")]) == (4, 1)
-        assert (rows[(test, "hybrid")], rows[(test, "classical")]) == (1, 2)
+        short = "_n64" not in test
+        assert (rows[(test, "thread")], rows[(test, "learned")]) == (4 * short, 1 + short)
+        assert (rows[(test, "hybrid")], rows[(test, "classical")]) == (short, 2)
     numbers = board.replace("", np.nan)
     assert (numbers["rmse"].astype(float) > 0).all()
     assert (numbers["series_per_s"].astype(float) > 0).all()
@@ -368,7 +376,8 @@ def test_tiny_study_leaderboard(tiny_study):
     nls = numbers[numbers["estimator"] == "nls"].astype({"db_above_bound": float})
     assert (nls["db_above_bound"].abs() < 3).all()  # least squares sits near the bound
     hybrid = numbers[numbers["kind"] == "hybrid"].astype({"rmse": float})
-    assert (hybrid["rmse"].to_numpy() < 3 * nls["rmse"].astype(float).to_numpy()).all()
+    nls_at = nls.set_index("test_dataset")["rmse"].astype(float)
+    assert (hybrid["rmse"].to_numpy() < 3 * nls_at[hybrid["test_dataset"]].to_numpy()).all()
 
 
 # One run of each kind of network job (thread and estimator regimes, custom layers, the

@@ -276,6 +276,20 @@ def _layers() -> types.SimpleNamespace:
     )
 
 
+def coarse_network(model):
+    """What training fits of ``model``: a hybrid whose Gauss-Newton steps pass the coarse
+    estimate through in training (``refine_in_training`` false) is fitted as its coarse
+    network alone (sharing its weights), so that validation, which runs the steps, judges
+    what is trained: with the steps the validation loss barely moves, and early stopping
+    kept a hybrid's first epoch. Any other model is fitted whole."""
+    import keras
+
+    for layer in model.layers:
+        if isinstance(layer, _layers().GaussNewtonRefine) and not layer.refine_in_training:
+            return keras.Model(model.inputs, layer.input[1], name=f"{model.name}_coarse")
+    return model
+
+
 def register() -> None:
     """Define and register the custom layers (call before loading a saved model)."""
     _layers()

@@ -141,19 +141,20 @@ def seed_distribution_figure(runs: pd.DataFrame, table: pd.DataFrame, label: str
 def by_frequency(evaluations: list[dict], kinds: dict, tests: dict, bounds: dict, edge: float):
     """Per estimator and noisy test set: RMSE over all series, over those within ``edge``
     cycles of 0 or Nyquist, and over the rest, each in dB above the test split's bound,
-    and the share of the squared error the edges hold. From the evaluations' per-frequency
-    bins (metrics.json ``by_frequency``); networks by their best run on a test set."""
+    and the share of the squared error the edges hold. From each evaluation's test-split
+    predictions (``test``: ``y_true``, ``y_pred``), series by series, so the bands are exact
+    at any length; networks by their best run on a test set."""
     rows = []
     for e in evaluations:
         test = e.get("test_dataset", e["dataset"])
         snr = tests.get(test, {}).get("snr_db")
         if snr is None or e["diverged"] or bounds.get(test) is None:
             continue
-        bins = pd.DataFrame(e["by_frequency"])
-        near_edge = (bins["frequency"] < edge) | (bins["frequency"] > e["nyquist"] - edge)
-        squared = bins["n"] * bins["rmse"] ** 2
+        y_true = np.asarray(e["test"]["y_true"], float)
+        squared = (np.asarray(e["test"]["y_pred"], float) - y_true) ** 2
+        near_edge = (y_true < edge) | (y_true > e["nyquist"] - edge)
         rmse = {
-            part: math.sqrt(squared[mask].sum() / bins["n"][mask].sum()) if mask.any() else np.nan
+            part: math.sqrt(squared[mask].mean()) if mask.any() else np.nan
             for part, mask in (
                 ("all", near_edge | ~near_edge),
                 ("edges", near_edge),

@@ -52,11 +52,15 @@ def fit(
 
 
 def fit_batches(model, train, validation_data, settings: EstimatorModel, verbose: int = 2):
-    """Compile ``model`` with ``settings``' loss and learning rate and fit it on the
-    ``train`` batches with the regime's schedule and stopping; returns the history dict.
+    """Compile ``model`` (a hybrid: its coarse network, :func:`sinefreq.estimators.
+    coarse_network`) with ``settings``' loss and learning rate and fit it on the ``train``
+    batches with the regime's schedule and stopping; returns the history dict.
     :func:`fit` and :func:`sinefreq.any_length.fit` draw the batches."""
     import keras
 
+    from sinefreq import estimators
+
+    model = estimators.coarse_network(model)  # shares the weights of the model given
     patience = settings.patience
     model.compile(
         optimizer=keras.optimizers.Adam(settings.learning_rate),

@@ -347,10 +347,7 @@ def leaderboard(
     from sinefreq import plots
 
     bounds = test_bounds(bound_paths)
-    evaluations = []
-    for metrics_path, predictions_path in zip(metrics_paths, predictions_paths, strict=True):
-        predictions, _ = io.read_predictions(predictions_path)
-        evaluations.append({**io.read_json(metrics_path), "test": predictions["test"]})
+    evaluations = with_test_predictions(metrics_paths, predictions_paths)
     table = board.table(evaluations, tests, kinds, bounds)
     io.write_table(out["table"], table)
     plots.save(
@@ -477,12 +474,23 @@ def failure_trend(runs_csv, name: str, experiment: dict, labels: dict, out: dict
     print(table.to_string())
 
 
-def by_frequency(metrics_paths, bound_paths, tests: dict, kinds: dict, out: dict) -> None:
+def with_test_predictions(metrics_paths: list, predictions_paths: list) -> list[dict]:
+    """Each evaluation's metrics, with its test split's predictions under ``test``."""
+    evaluations = []
+    for metrics_path, predictions_path in zip(metrics_paths, predictions_paths, strict=True):
+        predictions, _ = io.read_predictions(predictions_path)
+        evaluations.append({**io.read_json(metrics_path), "test": predictions["test"]})
+    return evaluations
+
+
+def by_frequency(
+    metrics_paths, predictions_paths, bound_paths, tests: dict, kinds: dict, out: dict
+) -> None:
     """Split every noisy leaderboard evaluation's error by frequency band: write ``table``
     (CSV) and ``figure``."""
     from sinefreq import paper, plots
 
-    evaluations = [io.read_json(p) for p in metrics_paths]
+    evaluations = with_test_predictions(metrics_paths, predictions_paths)
     table = paper.by_frequency(evaluations, kinds, tests, test_bounds(bound_paths), paper.BAND_EDGE)
     io.write_table(out["table"], table)
     title = "Where the estimators lose to the bound: error against frequency"
