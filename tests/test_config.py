@@ -74,6 +74,7 @@ def test_estimator_regime_defaults_and_settings(schema_path):
 
 def test_evaluate_on_expands_snr_lists_and_skips_own_datasets(schema_path):
     cfg = edit("experiments.bench.evaluate_on", ["tiny_bench", "tiny_a0_f8"])
+    del cfg["experiments"]["any_length"]  # its other benchmark length: counted elsewhere
     cfg = validated(cfg, schema_path)
     assert cfg["experiments"]["bench"]["evaluate_on"] == [
         "tiny_bench_snr0dB",
@@ -106,7 +107,8 @@ def test_aliasing_is_allowed_when_the_dataset_says_so(schema_path):
 
 def test_runs_are_unique_and_sorted(schema_path):
     runs = study.runs(validated(TEST_CONFIG, schema_path))
-    assert len(runs) == len(set(runs)) == 2 * 1 * 2 + 2 * 2 * 1 + 1 + 2 + 1 * 2 * 2
+    # sweep, noise, diverging, bench, seeds and the any-length run
+    assert len(runs) == len(set(runs)) == 2 * 1 * 2 + 2 * 2 * 1 + 1 + 2 + 1 * 2 * 2 + 1
     assert runs == sorted(runs)
     assert runs[0].path == "tiny_a0_f10/tiny_lstm/seed0"
 

@@ -180,7 +180,7 @@ CASES = [
     ("epochs-zero", setting("models.tiny_lstm.epochs", 0), "models.tiny_lstm.epochs", r"0 is less than the minimum of 1"),
     ("repeats-zero", setting(f"{A0}.train.repeats", 0), f"{A0}.train.repeats", r"0 is less than the minimum of 1"),
     ("misspelt-key", setting("models.tiny_lstm.epoch", 3), "models.tiny_lstm", r"'epoch' was unexpected"),
-    ("experiment-unknown-model", setting("experiments.sweep.models", ["nope"]), "experiments.sweep.models", r"experiments.sweep.models: unknown nope; defined: tiny_diverging, tiny_dnn, tiny_estimator, tiny_hybrid, tiny_lstm"),
+    ("experiment-unknown-model", setting("experiments.sweep.models", ["nope"]), "experiments.sweep.models", r"experiments.sweep.models: unknown nope; defined: tiny_any_length, tiny_diverging, tiny_dnn, tiny_estimator, tiny_hybrid, tiny_lstm"),
     ("sweep-unlabelled", setting("experiments.sweep.datasets", ["tiny_noise"]), "experiments.sweep.sweep", r"experiments.sweep.sweep is 'max_freq' but datasets tiny_noise_snr0dB, tiny_noise_snr20dB have no labels.max_freq"),
     ("seed-missing", setting(f"{A0}.seed", DELETE), A0, r"'seed' is a required property"),
     ("epsilon-for-sgd", setting("models.tiny_diverging.epsilon", 1e-8), "models.tiny_diverging", r"epsilon does not apply to optimizer sgd"),
