@@ -98,6 +98,14 @@ def test_schema_and_settings_models_agree(regime):
         assert "default" not in BRANCH[regime].get("properties", {}).get(key, {}), key
 
 
+def test_schema_and_settings_agree_on_the_any_length_limits():
+    items = MODELS["properties"]["lengths"]["items"]
+    assert (items["minimum"], items["maximum"]) == (
+        settings.SHORTEST_SERIES,
+        settings.LONGEST_SERIES,
+    )
+
+
 def test_regime_selector_matches_the_schema():
     entry = MODELS["properties"]["regime"]
     assert set(entry["enum"]) == set(settings.REGIMES)

@@ -24,8 +24,9 @@ PositiveFloat = Annotated[float, Field(gt=0)]
 # The series lengths an any-length network may be trained for (sinefreq.any_length): its
 # padded spectrum needs a few bins around the peak at the short end, and a batch of the
 # longest series must fit in memory at the long end.
-MIN_LENGTH, MAX_LENGTH = 16, 65536
-Length = Annotated[int, Field(ge=MIN_LENGTH, le=MAX_LENGTH)]
+# (the lengths one network is trained on by default are sinefreq.any_length's)
+SHORTEST_SERIES, LONGEST_SERIES = 16, 65536
+Length = Annotated[int, Field(ge=SHORTEST_SERIES, le=LONGEST_SERIES)]
 
 
 class ModelSettings(BaseModel):

@@ -129,10 +129,10 @@ def train(
     history_table.insert(0, "epoch", np.arange(1, epochs + 1))
     io.write_table(out["history"], history_table)
     about = {"regime": typed.regime, "n_samples": n_samples, "seed": seed, "settings": settings}
-    if "x" in validation:
-        io.write_arrays(out["validation"], validation, about)
-    else:  # an any-length network's, one group per length ("n32/x", ...)
+    if getattr(typed, "lengths", None):  # an any-length network's: a group per length
         io.write_groups(out["validation"], validation, about)
+    else:
+        io.write_arrays(out["validation"], validation, about)
     io.write_json(
         out["status"],
         {
