@@ -109,6 +109,48 @@ def test_peak_window_finds_the_peak_bin():
     np.testing.assert_allclose(centre, 1.0, rtol=1e-6)
 
 
+def test_local_spectrum_is_the_centred_dtft_around_the_estimate():
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal((3, N)).astype("float32")
+    f = np.array([[0.3], [12.34], [31.2]], dtype="float32")
+    features = keras.ops.convert_to_numpy(estimators.LocalSpectrum(2, 0.25)([x, f]))
+    m = np.arange(N) - (N - 1) / 2
+    omega = 2 * np.pi * (f / (N - 1) + np.arange(-2, 3)[None, :] * 0.25 / N)
+    dtft = np.exp(-1j * omega[:, :, None] * m) @ x[:, :, None]
+    ratio = dtft[:, :, 0] / dtft[:, 2:3, 0]
+    np.testing.assert_allclose(features[:, :5] + 1j * features[:, 5:10], ratio, atol=2e-4)
+    phasor = dtft[:, 2, 0] / np.abs(dtft[:, 2, 0])
+    np.testing.assert_allclose(features[:, 10] + 1j * features[:, 11], phasor, atol=1e-5)
+    np.testing.assert_allclose(features[:, 13], f[:, 0] / ((N - 1) / 2), rtol=1e-6)
+
+
+def _gradient(fn, value):
+    """d sum(fn(value)) / d value with the backend's own autodiff."""
+    if keras.backend.backend() == "jax":
+        import jax
+
+        return np.asarray(jax.grad(lambda v: keras.ops.sum(fn(v)))(value))
+    import tensorflow as tf
+
+    value = tf.convert_to_tensor(value)
+    with tf.GradientTape() as tape:
+        tape.watch(value)
+        total = tf.reduce_sum(fn(value))
+    return tape.gradient(total, value, unconnected_gradients="zero").numpy()
+
+
+def test_a_second_stage_is_a_second_head_whose_features_do_not_steer_the_first():
+    one = estimators.coarse_to_fine(N, hidden_units=8, hidden_layers=1)
+    two = estimators.coarse_to_fine(N, hidden_units=8, hidden_layers=1, stages=2)
+    # the same number of features in: the window, phasor, share and position
+    assert two.count_params() == 2 * one.count_params()
+    local = two.get_layer("local_spectrum_2")
+    x = keras.ops.convert_to_tensor(sine_series(np.array([5.3, 20.1]), N).astype("float32"))
+    f = np.array([[5.0], [20.0]], dtype="float32")
+    grad = _gradient(lambda g: local([x, g]), f)
+    np.testing.assert_array_equal(grad, 0.0)  # a stage corrects the last, it does not steer it
+
+
 def test_generator_is_reproducible_from_the_seed_and_keeps_snr_in_spec():
     def epochs(seed):
         ds = generator.SeriesDataset(N, SPEC, batch_size=32, batches=3, seed=seed, bound=True)

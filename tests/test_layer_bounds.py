@@ -16,9 +16,9 @@ N = 16
 
 @pytest.fixture(scope="module")
 def saved(tmp_path_factory):
-    """A small hybrid_gn model (all three custom layers), saved once."""
+    """A small two-stage hybrid_gn model (every custom layer), saved once."""
     path = tmp_path_factory.mktemp("saved") / "hybrid.keras"
-    estimators.hybrid_gn(N, steps=2, hidden_units=4, hidden_layers=1).save(path)
+    estimators.hybrid_gn(N, steps=2, hidden_units=4, hidden_layers=1, stages=2).save(path)
     return path
 
 
@@ -61,6 +61,9 @@ def test_the_saved_model_loads_unchanged(saved):
         ("SpectralTransform", "output", "phase", r"SpectralTransform: output 'phase' is not allowed; give one of 'complex', 'magnitude'"),
         ("PeakWindow", "half_width", 10**9, r"PeakWindow: half_width 1000000000 is not allowed; give an integer from 0 to 64"),
         ("PeakWindow", "margin", -1, r"PeakWindow: margin -1 is not allowed; give an integer from 3 to 64"),
+        ("LocalSpectrum", "half_width", 10**9, r"LocalSpectrum: half_width 1000000000 is not allowed; give an integer from 1 to 64"),
+        ("LocalSpectrum", "spacing", 0.0, r"LocalSpectrum: spacing 0.0 is not allowed; give a number of DFT bins in \(0, 1\]"),
+        ("LocalSpectrum", "spacing", "1e9", r"LocalSpectrum: spacing '1e9' is not allowed"),
         ("GaussNewtonRefine", "steps", 10**9, r"GaussNewtonRefine: steps 1000000000 is not allowed; give an integer from 0 to 100"),
         ("GaussNewtonRefine", "steps", True, r"GaussNewtonRefine: steps True is not allowed"),
         ("GaussNewtonRefine", "float64", "yes", r"GaussNewtonRefine: float64 'yes' is not allowed; give one of False, True"),

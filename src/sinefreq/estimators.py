@@ -36,6 +36,7 @@ from sinefreq.params import Layers, Range, Units
 MAX_PAD = 64  # zero-padding factor of the DFT (the study uses 2 and 4)
 MAX_HALF_WIDTH = 64  # bins either side of the peak (the study uses 3 and 4)
 MAX_STEPS = 100  # unrolled Gauss-Newton steps (the study uses 2 and 4)
+MAX_STAGES = 8  # learned stages of coarse_to_fine (the study uses 1 and 2)
 # Values of the frozen DFT matrix, N x 2 (pad N / 2 + 1 + 2 margin): 1e8 is 0.8 GB as
 # float64 (the study's largest, N = 100 and pad 4, holds 81,800; N = 2000 would hold 1.6e7).
 MAX_DFT_VALUES = 100_000_000
@@ -48,9 +49,10 @@ HalfWidth = Annotated[
     int, Range(min=1, max=MAX_HALF_WIDTH, ceiling="sinefreq.estimators.MAX_HALF_WIDTH")
 ]
 Steps = Annotated[int, Range(min=1, max=MAX_STEPS, ceiling="sinefreq.estimators.MAX_STEPS")]
+Stages = Annotated[int, Range(min=1, max=MAX_STAGES, ceiling="sinefreq.estimators.MAX_STAGES")]
 KernelSize = Annotated[int, Range(min=1, max=1024, ceiling="sinefreq.estimators.conv_resnet")]
 
-LAYER_NAMES = ("SpectralTransform", "PeakWindow", "GaussNewtonRefine")
+LAYER_NAMES = ("SpectralTransform", "PeakWindow", "LocalSpectrum", "GaussNewtonRefine")
 
 
 def dft_grid(n_samples: int, pad: int, margin: int = 0) -> np.ndarray:
@@ -205,6 +207,54 @@ def _layers() -> types.SimpleNamespace:
             return {**super().get_config(), "half_width": self.half_width, "margin": self.margin}
 
     @keras.saving.register_keras_serializable(package="sinefreq")
+    class LocalSpectrum(keras.layers.Layer):
+        """The centred DTFT at ``2 half_width + 1`` frequencies ``spacing`` DFT bins apart
+        around an estimate ``f`` (cycles per window), as features for a further learned
+        stage: a fixed linear map of the series, at frequencies the previous stage chose.
+
+        Inputs ``[x (B, N), f (B, 1)]``; returns what :class:`PeakWindow` returns for its
+        window (each value divided by the centre one, the centre's unit phasor, the log of
+        its share of the series' energy), plus ``f`` over Nyquist. No gradient flows to
+        ``f`` through these features: each stage learns a correction of the one before.
+        """
+
+        def __init__(self, half_width=3, spacing=0.25, **kwargs):
+            check_setting("LocalSpectrum", "half_width", half_width, 1, MAX_HALF_WIDTH)
+            if not isinstance(spacing, float) or not 0.0 < spacing <= 1.0:
+                raise ValueError(
+                    f"LocalSpectrum: spacing {spacing!r} is not allowed; give a number of "
+                    "DFT bins in (0, 1]"
+                )
+            super().__init__(**kwargs)
+            self.half_width, self.spacing = half_width, spacing
+
+        def call(self, inputs):
+            x, f = inputs
+            f = ops.stop_gradient(f)
+            n = ops.cast(ops.shape(x)[-1], x.dtype)  # a tensor while TensorFlow traces
+            m = ops.cast(ops.arange(ops.shape(x)[-1]), x.dtype) - (n - 1.0) / 2.0
+            offsets = ops.cast(ops.arange(-self.half_width, self.half_width + 1), x.dtype)
+            omega = 2.0 * math.pi * (f / (n - 1.0) + offsets[None, :] * (self.spacing / n))
+            phase = omega[:, :, None] * m[None, None, :]  # (B, K, N)
+            re = ops.sum(ops.cos(phase) * x[:, None, :], axis=-1)
+            im = -ops.sum(ops.sin(phase) * x[:, None, :], axis=-1)
+            c = self.half_width
+            pre, pim = re[:, c : c + 1], im[:, c : c + 1]
+            ppow = pre * pre + pim * pim + 1e-20
+            nre = (re * pre + im * pim) / ppow
+            nim = (im * pre - re * pim) / ppow
+            rms = ops.sqrt(ppow)
+            share = ops.log(ppow / (n * ops.sum(x * x, axis=-1, keepdims=True) + 1e-20))
+            position = f / ((n - 1.0) / 2.0)
+            return ops.concatenate([nre, nim, pre / rms, pim / rms, share, position], axis=1)
+
+        def compute_output_shape(self, input_shapes):
+            return (input_shapes[0][0], 2 * (2 * self.half_width + 1) + 4)
+
+        def get_config(self):
+            return {**super().get_config(), "half_width": self.half_width, "spacing": self.spacing}
+
+    @keras.saving.register_keras_serializable(package="sinefreq")
     class GaussNewtonRefine(keras.layers.Layer):
         """``steps`` unrolled Gauss-Newton steps on the concentrated least-squares cost of
         ``alpha cos(w m) + beta sin(w m)`` (amplitude and phase unknown), from ``f0``.
@@ -272,6 +322,7 @@ def _layers() -> types.SimpleNamespace:
     return types.SimpleNamespace(
         SpectralTransform=SpectralTransform,
         PeakWindow=PeakWindow,
+        LocalSpectrum=LocalSpectrum,
         GaussNewtonRefine=GaussNewtonRefine,
     )
 
@@ -347,8 +398,22 @@ def spectral_cnn(n_samples: int, pad: Pad = 2, filters: Units = 16, dense_units:
     return Model(inputs, _to_cycles(n_samples)(layers.Dense(1)(h)), name="spectral_cnn")
 
 
-def _coarse_to_fine(inputs, n_samples, pad, half_width, hidden_units, hidden_layers, hedge):
-    """Peak bin (fixed) + a learned offset from the window around it (+ a learned shrink
+def _offset_head(features, hidden_units, hidden_layers, name):
+    """An MLP's offset, in bins, from ``features``, plus a linear path from them (the linear
+    path is nearly the classical interpolator already; the MLP corrects it); and the MLP's
+    last hidden layer."""
+    from keras import layers
+
+    h = features
+    for _ in range(hidden_layers):
+        h = layers.Dense(hidden_units, activation="gelu")(h)
+    return layers.Add(name=name)([layers.Dense(1)(h), layers.Dense(1)(features)]), h
+
+
+def _coarse_to_fine(inputs, n_samples, pad, half_width, hidden_units, hidden_layers, hedge,
+                    stages=1):  # fmt: skip
+    """Peak bin (fixed) + a learned offset from the window around it; each further stage
+    adds a learned offset from the DTFT around the estimate so far (+ a learned shrink
     towards mid-band, the MSE-optimal hedge when the peak may be noise)."""
     from keras import initializers, layers
 
@@ -357,13 +422,15 @@ def _coarse_to_fine(inputs, n_samples, pad, half_width, hidden_units, hidden_lay
     features, peak = lay.PeakWindow(half_width, margin=half_width, name="peak_window")(spec)
     bins = (pad * n_samples) // 2
     features = layers.Concatenate()([features, layers.Rescaling(1.0 / bins)(peak)])
-    h = features
-    for _ in range(hidden_layers):
-        h = layers.Dense(hidden_units, activation="gelu")(h)
-    # The linear path is nearly the classical interpolator already; the MLP corrects it.
-    offset = layers.Add(name="offset_bins")([layers.Dense(1)(h), layers.Dense(1)(features)])
+    offset, h = _offset_head(features, hidden_units, hidden_layers, "offset_bins")
     step = cycles_per_bin(n_samples, pad)
     f = layers.Add()([layers.Rescaling(step)(peak), layers.Rescaling(step)(offset)])
+    for stage in range(2, stages + 1):
+        local = lay.LocalSpectrum(half_width, 1.0 / pad, name=f"local_spectrum_{stage}")(
+            [inputs, f]
+        )
+        offset, _ = _offset_head(local, hidden_units, hidden_layers, f"offset_bins_{stage}")
+        f = layers.Add()([f, layers.Rescaling(step)(offset)])
     if hedge:
         # Only for MSE training below threshold: under the bound-weighted loss any shrink is
         # an error at high SNR, and outliers are clipped there, so it is off by default.
@@ -383,13 +450,19 @@ def coarse_to_fine(
     hidden_units: Units = 128,
     hidden_layers: Layers = 3,
     hedge: bool = False,
+    stages: Stages = 1,
 ):
     """(c) Coarse-to-fine: the padded periodogram's peak bin, refined by an MLP that
-    regresses the offset (in padded bins) from the peak-normalised window around it."""
+    regresses the offset (in padded bins) from the peak-normalised window around it; with
+    ``stages`` above 1, each further stage is another MLP that regresses a correction from
+    the DTFT around the estimate so far (:class:`LocalSpectrum`): a cascade of learned
+    heads on fixed transforms, no cost minimised."""
     from keras import Input, Model
 
     inputs = Input(shape=(n_samples,), name="series")
-    f = _coarse_to_fine(inputs, n_samples, pad, half_width, hidden_units, hidden_layers, hedge)
+    f = _coarse_to_fine(
+        inputs, n_samples, pad, half_width, hidden_units, hidden_layers, hedge, stages
+    )
     return Model(inputs, f, name="coarse_to_fine")
 
 
@@ -403,6 +476,7 @@ def hybrid_gn(
     hidden_layers: Layers = 3,
     hedge: bool = False,
     refine_in_training: bool = False,
+    stages: Stages = 1,
 ):
     """(d) :func:`coarse_to_fine` followed by ``steps`` Gauss-Newton steps on the LS cost.
 
@@ -414,7 +488,9 @@ def hybrid_gn(
     from keras import Input, Model
 
     inputs = Input(shape=(n_samples,), name="series")
-    f = _coarse_to_fine(inputs, n_samples, pad, half_width, hidden_units, hidden_layers, hedge)
+    f = _coarse_to_fine(
+        inputs, n_samples, pad, half_width, hidden_units, hidden_layers, hedge, stages
+    )
     refine = _layers().GaussNewtonRefine(
         steps, float64=float64, refine_in_training=refine_in_training, name="gauss_newton"
     )
