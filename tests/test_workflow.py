@@ -31,6 +31,7 @@ ESTIMATORS = {
     "hybrid_gn",
 }
 ANY_LENGTH = {"coarse_to_fine_any", "coarse_to_fine_any_gn"}
+LIMIT = {"coarse_to_fine_cascade"}
 
 
 def job_counts(output: str) -> Counter:
@@ -57,9 +58,10 @@ def test_default_study_plan(tmp_path, default_config):
     # over 8 max_freq values x 10 seeds, answer 2's 2 setups x 10 seeds; the thread's three
     # answer-0 points x 10 seeds x 2 models (Keras 3 and 2 defaults), less the 3 x 10 runs
     # the sweep shares; the noise sweep: 9 SNR levels x 2 networks x 1 seed; the estimators:
-    # 7 networks x 1 seed; the any-length network and its hybrid, 1 seed.
+    # 7 networks x 1 seed; the any-length network and its hybrid, 1 seed; the limit's
+    # cascade, 1 seed.
     assert len(runs) == (
-        (1 + 1) * 3 + (3 + 8) * 10 + 2 * 10 + (3 * 2 * 10 - 3 * 10) + 9 * 2 + 7 + 2
+        (1 + 1) * 3 + (3 + 8) * 10 + 2 * 10 + (3 * 2 * 10 - 3 * 10) + 9 * 2 + 7 + 2 + 1
     )
     # Every point the study draws a conclusion from over seeds has ten of them.
     conclusive = ("a0_lstm", "a0_seeds", "a1_recipe", "a2_lstm", "a2_dnn")
@@ -74,19 +76,21 @@ def test_default_study_plan(tmp_path, default_config):
         "a2_dnn",
         *ESTIMATORS,
         *ANY_LENGTH,
+        *LIMIT,
     }
-    # Every estimator on the 9 noise levels and a2_thread (bench_clean is their own); the
-    # noise sweep's 18 networks on the 9 levels; two estimators (coloured_noise, the same
-    # runs) on the 9 levels of each of the two AR(1) benchmarks; the two any-length
-    # networks on the 9 levels at each of 5 lengths.
+    # Every estimator on the 9 noise levels, at [1, 49] and over the whole band, and
+    # a2_thread (bench_clean is their own); the noise sweep's 18 networks on the 9 levels;
+    # two estimators (coloured_noise, the same runs) on the 9 levels of each of the two
+    # AR(1) benchmarks; the two any-length networks on the 9 levels at each of 5 lengths
+    # and the whole band at N = 100; the cascade on both N = 100 benchmarks.
     cross = study.cross_evaluations(default_config)
-    assert len(cross) == 7 * (9 + 1) + 18 * 9 + 2 * 2 * 9 + 2 * 5 * 9
-    assert len(study.leaderboard_datasets(default_config)) == 9 + 2 + 2 * 9 + 4 * 9
+    assert len(cross) == 7 * (2 * 9 + 1) + 18 * 9 + 2 * 2 * 9 + 2 * 6 * 9 + 2 * 9
+    assert len(study.leaderboard_datasets(default_config)) == 9 + 2 + 2 * 9 + 5 * 9
     thread = [e for e in default_config["experiments"].values() if "thread" in e]
     assert {e["thread"] for e in thread} == set(SETUPS)
     assert all(len(e["seeds"]) >= 3 for e in thread)
     n_datasets = len(default_config["datasets"])
-    assert n_datasets == 12 + 9 + 9 + 1 + 2 * 9 + 4 * 9
+    assert n_datasets == 12 + 9 + 9 + 1 + 2 * 9 + 5 * 9
     assert jobs == Counter(
         dataset=n_datasets,
         bound=n_datasets,
@@ -96,8 +100,9 @@ def test_default_study_plan(tmp_path, default_config):
         evaluate=len(runs),
         # one job per run and family: the 9 noise levels, a2_thread (bench_clean is the
         # estimators' own dataset)
-        evaluate_on_bench_noise=7 + 18 + 2,
+        evaluate_on_bench_noise=7 + 18 + 2 + 1,
         evaluate_on_a2_thread=7,
+        evaluate_on_bench_noise_n100=7 + 2 + 1,
         **{f"evaluate_on_bench_noise_n{n}": 2 for n in (32, 64, 256, 1024)},
         **{f"evaluate_on_bench_ar1_rho{rho}": 2 for rho in (0.5, 0.9)},
         aggregate=1,
