@@ -234,10 +234,14 @@ def _layers() -> types.SimpleNamespace:
             n = ops.cast(ops.shape(x)[-1], x.dtype)  # a tensor while TensorFlow traces
             m = ops.cast(ops.arange(ops.shape(x)[-1]), x.dtype) - (n - 1.0) / 2.0
             offsets = ops.cast(ops.arange(-self.half_width, self.half_width + 1), x.dtype)
-            omega = 2.0 * math.pi * (f / (n - 1.0) + offsets[None, :] * (self.spacing / n))
-            phase = omega[:, :, None] * m[None, None, :]  # (B, K, N)
-            re = ops.sum(ops.cos(phase) * x[:, None, :], axis=-1)
-            im = -ops.sum(ops.sin(phase) * x[:, None, :], axis=-1)
+            # X(w0 + k d) = sum_m (x_m e^{-i w0 m}) e^{-i k d m}: shift each series down to
+            # its estimate, then one fixed (N, K) matrix; memory and work O(B N), not O(B K N).
+            shift = (2.0 * math.pi / (n - 1.0)) * f * m[None, :]
+            xr, xi = x * ops.cos(shift), -x * ops.sin(shift)
+            grid = (2.0 * math.pi * self.spacing / n) * m[:, None] * offsets[None, :]
+            cos, sin = ops.cos(grid), ops.sin(grid)
+            re = ops.matmul(xr, cos) + ops.matmul(xi, sin)
+            im = ops.matmul(xi, cos) - ops.matmul(xr, sin)
             c = self.half_width
             pre, pim = re[:, c : c + 1], im[:, c : c + 1]
             ppow = pre * pre + pim * pim + 1e-20
