@@ -107,6 +107,19 @@ def _layers() -> types.SimpleNamespace:
     import keras
     from keras import ops
 
+    def relative_window(re, im, centre, energy):
+        """Features of a complex window ``(B, K)`` about its ``centre`` column: each value
+        divided by the centre one (removing amplitude and phase), the centre's unit phasor,
+        and the log of the centre's power over ``energy`` (a per-series SNR)."""
+        pre, pim = re[:, centre : centre + 1], im[:, centre : centre + 1]
+        ppow = pre * pre + pim * pim + 1e-20
+        # z / z_centre = z conj(z_centre) / |z_centre|^2
+        nre = (re * pre + im * pim) / ppow
+        nim = (im * pre - re * pim) / ppow
+        rms = ops.sqrt(ppow)
+        share = ops.log(ppow / (energy + 1e-20))
+        return ops.concatenate([nre, nim, pre / rms, pim / rms, share], axis=1)
+
     @keras.saving.register_keras_serializable(package="sinefreq")
     class SpectralTransform(keras.layers.Layer):
         """Zero-padded DFT of real series as a frozen matrix (recomputed from the config,
@@ -187,16 +200,8 @@ def _layers() -> types.SimpleNamespace:
             window = peak[:, None] + ops.arange(-self.half_width, self.half_width + 1)[None, :]
             wre = ops.take_along_axis(re, window, axis=1)
             wim = ops.take_along_axis(im, window, axis=1)
-            pre = wre[:, self.half_width : self.half_width + 1]
-            pim = wim[:, self.half_width : self.half_width + 1]
-            ppow = pre * pre + pim * pim + 1e-20
-            # z / z_peak = z conj(z_peak) / |z_peak|^2
-            nre = (wre * pre + wim * pim) / ppow
-            nim = (wim * pre - wre * pim) / ppow
-            rms = ops.sqrt(ppow)
             energy = ops.sum(ops.where(inside[None, :], power, 0.0), axis=1, keepdims=True)
-            share = ops.log(ppow / (energy + 1e-20))
-            features = ops.concatenate([nre, nim, pre / rms, pim / rms, share], axis=1)
+            features = relative_window(wre, wim, self.half_width, energy)
             return [features, ops.cast(peak[:, None] - self.margin, self.compute_dtype)]
 
         def compute_output_shape(self, input_shape):
@@ -242,15 +247,10 @@ def _layers() -> types.SimpleNamespace:
             cos, sin = ops.cos(grid), ops.sin(grid)
             re = ops.matmul(xr, cos) + ops.matmul(xi, sin)
             im = ops.matmul(xi, cos) - ops.matmul(xr, sin)
-            c = self.half_width
-            pre, pim = re[:, c : c + 1], im[:, c : c + 1]
-            ppow = pre * pre + pim * pim + 1e-20
-            nre = (re * pre + im * pim) / ppow
-            nim = (im * pre - re * pim) / ppow
-            rms = ops.sqrt(ppow)
-            share = ops.log(ppow / (n * ops.sum(x * x, axis=-1, keepdims=True) + 1e-20))
-            position = f / ((n - 1.0) / 2.0)
-            return ops.concatenate([nre, nim, pre / rms, pim / rms, share, position], axis=1)
+            # n sum(x^2) is the DFT's energy over the whole circle (Parseval)
+            energy = n * ops.sum(x * x, axis=-1, keepdims=True)
+            features = relative_window(re, im, self.half_width, energy)
+            return ops.concatenate([features, f / ((n - 1.0) / 2.0)], axis=1)
 
         def compute_output_shape(self, input_shapes):
             return (input_shapes[0][0], 2 * (2 * self.half_width + 1) + 4)
