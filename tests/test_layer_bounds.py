@@ -67,6 +67,7 @@ def test_the_saved_model_loads_unchanged(saved):
         ("GaussNewtonRefine", "steps", 10**9, r"GaussNewtonRefine: steps 1000000000 is not allowed; give an integer from 0 to 100"),
         ("GaussNewtonRefine", "steps", True, r"GaussNewtonRefine: steps True is not allowed"),
         ("GaussNewtonRefine", "float64", "yes", r"GaussNewtonRefine: float64 'yes' is not allowed; give one of False, True"),
+        ("GaussNewtonRefine", "offset", 1, r"GaussNewtonRefine: offset 1 is not allowed; give one of False, True"),
     ],
 )  # fmt: skip
 def test_a_crafted_setting_is_refused_quickly(saved, tmp_path, layer, setting, value, message):

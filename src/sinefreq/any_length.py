@@ -223,7 +223,7 @@ def coarse_to_fine_any(
     """The peak bin of the padded periodogram plus a learned offset, for series of any
     length (``n_samples`` is ignored); with ``interpolate``, the offset is the exact
     two-sample interpolator's plus a learned correction; with ``steps``, Gauss-Newton steps
-    refine the estimate."""
+    on the least-squares model with an offset refine the estimate."""
     from keras import Input, Model, layers
 
     lay, est = _layers(), estimators._layers()
@@ -247,7 +247,11 @@ def coarse_to_fine_any(
     offset = layers.Add(name="offset_bins")(terms)
     f = layers.Add()([f_peak, layers.Multiply()([step, offset])])
     if steps:
-        f = est.GaussNewtonRefine(steps, name="gauss_newton")([inputs, f])
+        # The front end is blind to a DC offset, so the steps fit one (the four-parameter
+        # least-squares model): a tone of a few cycles has a mean of its own, which a model
+        # without the offset would read as part of the tone.
+        refine = est.GaussNewtonRefine(steps, offset=True, name="gauss_newton")
+        f = refine([inputs, f])
     return Model(inputs, f, name="coarse_to_fine_any")
 
 

@@ -261,7 +261,8 @@ def _layers() -> types.SimpleNamespace:
     @keras.saving.register_keras_serializable(package="sinefreq")
     class GaussNewtonRefine(keras.layers.Layer):
         """``steps`` unrolled Gauss-Newton steps on the concentrated least-squares cost of
-        ``alpha cos(w m) + beta sin(w m)`` (amplitude and phase unknown), from ``f0``.
+        ``alpha cos(w m) + beta sin(w m)`` (amplitude and phase unknown), plus ``gamma``
+        with ``offset`` (the four-parameter model of a series with a DC offset), from ``f0``.
 
         Inputs ``[x (B, N), f0 (B, 1)]`` in cycles per window; returns refined ``f``.
         The same step as ``classical.nls`` (``d'r / d'(I - P) d``), without its line
@@ -272,14 +273,17 @@ def _layers() -> types.SimpleNamespace:
         on ``f0``, so the coarse network learns only from its own error.
         """
 
-        def __init__(self, steps=3, float64=False, refine_in_training=False, **kwargs):
+        def __init__(
+            self, steps=3, float64=False, refine_in_training=False, offset=False, **kwargs
+        ):
             name = "GaussNewtonRefine"
             check_setting(name, "steps", steps, 0, MAX_STEPS)
             check_choice(name, "float64", float64, (False, True))
             check_choice(name, "refine_in_training", refine_in_training, (False, True))
+            check_choice(name, "offset", offset, (False, True))
             super().__init__(**kwargs)
             self.steps, self.float64 = steps, float64
-            self.refine_in_training = refine_in_training
+            self.refine_in_training, self.offset = refine_in_training, offset
 
         def call(self, inputs, training=None):
             x, f0 = inputs
@@ -299,13 +303,28 @@ def _layers() -> types.SimpleNamespace:
 
             for _ in range(self.steps):
                 c, s = ops.cos(w * m), ops.sin(w * m)
-                # With centred m, sum(c s) = 0: the Gram matrix is diagonal.
+                # With centred m, sum(c s) = 0 and sin is odd, the constant even: the Gram
+                # matrix splits into {sin} and {cos, constant}, solved in closed form.
                 cc, ss = total(c * c) + ridge, total(s * s) + ridge
-                alpha, beta = total(x * c) / cc, total(x * s) / ss
+                beta = total(x * s) / ss
+                sine_part = beta * s
+                if self.offset:
+                    sc, xc, x1 = total(c), total(x * c), total(x)
+                    det = ops.maximum(n * cc - sc * sc, ridge * n)
+                    alpha = (n * xc - sc * x1) / det
+                    gamma = (cc * x1 - sc * xc) / det
+                    r = x - gamma - alpha * c - sine_part
+                else:
+                    alpha = total(x * c) / cc
+                    r = x - alpha * c - sine_part
                 d = m * (beta * c - alpha * s)  # d model / d w
-                r = x - alpha * c - beta * s
                 cd, sd = total(c * d), total(s * d)
-                curvature = total(d * d) - cd * cd / cc - sd * sd / ss
+                if self.offset:  # d's projection on {cos, constant}, then on {sin}
+                    one_d = total(d)
+                    even = (n * cd * cd - 2.0 * sc * cd * one_d + cc * one_d * one_d) / det
+                else:
+                    even = cd * cd / cc
+                curvature = total(d * d) - even - sd * sd / ss
                 ok = curvature > 1e-12 * (total(d * d) + 1e-30)
                 step = total(d * r) / ops.where(ok, curvature, 1.0)
                 w = w + ops.clip(ops.where(ok, step, 0.0), -half_bin, half_bin)
@@ -321,6 +340,7 @@ def _layers() -> types.SimpleNamespace:
                 "steps": self.steps,
                 "float64": self.float64,
                 "refine_in_training": self.refine_in_training,
+                "offset": self.offset,
             }
 
     return types.SimpleNamespace(
