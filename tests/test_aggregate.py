@@ -198,6 +198,7 @@ def test_leaderboard_rows_medians_outliers_and_intervals():
         tests,
         {"net": "learned"},
         {"bench_snr0dB": 0.1, "clean": None},
+        {"bench_snr0dB": 0.2, "clean": None},
     )
     assert list(board.columns) == leaderboard.COLUMNS
     assert list(zip(board["estimator"], board["test_dataset"], strict=True)) == [
@@ -212,6 +213,7 @@ def test_leaderboard_rows_medians_outliers_and_intervals():
     assert net["outlier_rate"] == pytest.approx(0.1)
     assert net["rmse_lo"] < net["rmse"] < net["rmse_hi"]
     assert net["db_above_bound"] == pytest.approx(20 * np.log10(net["rmse"] / 0.1))
+    assert net["db_above_offset_bound"] == pytest.approx(20 * np.log10(net["rmse"] / 0.2))
     assert (net["series_per_s"], net["train_minutes"]) == (100.0, 2.0)
     clean = board.iloc[2]
     assert clean["kind"] == "classical" and clean["rmse"] == 0 and np.isnan(clean["db_above_bound"])

@@ -4,6 +4,7 @@ exact bound does and does not match the large-N formula."""
 import numpy as np
 import pytest
 
+from sinefreq import crlb
 from sinefreq.crlb import (
     crlb_asymptotic,
     crlb_exact,
@@ -135,3 +136,21 @@ def test_rejects_bad_sample_count(bad):
 def test_rejects_non_finite_frequency():
     with pytest.raises(ValueError, match="f and phase must be finite"):
         crlb_exact(np.nan, 100, 10.0)
+
+
+def test_a_split_has_the_bound_with_an_unknown_offset_beside_the_plain_one():
+    """The offset costs nothing mid-band and much below a few cycles, where the tone's own
+    mean and the offset are hard to tell apart."""
+    rng = np.random.default_rng(0)
+
+    def split(low, high):
+        f = rng.uniform(low, high, 200)
+        return {"y": f, "time_offset": np.zeros(200), "phase": rng.uniform(0, 2 * np.pi, 200)}
+
+    mid, low = (
+        crlb.split_bound(split(10, 20), 64, 10.0),
+        crlb.split_bound(split(0.5, 1.5), 64, 10.0),
+    )
+    assert mid["crlb_offset_rmse"] == pytest.approx(mid["crlb_rmse"], rel=0.01)
+    assert low["crlb_offset_rmse"] > 2 * low["crlb_rmse"]
+    assert crlb.split_bound(split(1, 2), 64, None)["crlb_offset_rmse"] is None

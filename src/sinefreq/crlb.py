@@ -132,7 +132,10 @@ def db_above_bound(rmse, bound_rmse) -> np.ndarray:
 
 def split_bound(split: dict, n_samples: int, snr_db: float | None, noise=None) -> dict:
     """Bounds for one split of a dataset (arrays ``y``, ``time_offset``, ``phase``) drawn
-    in ``noise`` (a model or config entry; None: white).
+    in ``noise`` (a model or config entry; None: white): ``crlb_rmse`` for an estimator
+    that knows the series carry no DC offset, ``crlb_offset_rmse`` for one that fits an
+    unknown offset (least squares' default, and any model whose contract admits an offset),
+    which is higher near 0 cycles, where a tone has a mean of its own.
 
     A series ``A sin(f (t + o) + phase)`` has phase ``f o + phase`` at ``t = 0``; the
     amplitude does not matter since every series has the same SNR. Clean data (``snr_db``
@@ -140,11 +143,18 @@ def split_bound(split: dict, n_samples: int, snr_db: float | None, noise=None) -
     holds in white noise only (None otherwise).
     """
     if snr_db is None:
-        return {"crlb_rmse": None, "asymptotic_rmse": None}
+        return {"crlb_rmse": None, "crlb_offset_rmse": None, "asymptotic_rmse": None}
     model = noise_models.from_spec(noise)
     start_phase = split["y"] * split["time_offset"] + split["phase"]
     asymptotic = np.sqrt(crlb_asymptotic(n_samples, snr_db)) if model.white else None
+
+    def bound(offset: bool) -> float:
+        return crlb_mean_rmse(
+            split["y"], n_samples, snr_db, phase=start_phase, offset=offset, noise=model
+        )
+
     return {
-        "crlb_rmse": crlb_mean_rmse(split["y"], n_samples, snr_db, phase=start_phase, noise=model),
+        "crlb_rmse": bound(False),
+        "crlb_offset_rmse": bound(True),
         "asymptotic_rmse": None if asymptotic is None else float(asymptotic),
     }

@@ -37,6 +37,8 @@ COLUMNS = [
     "outlier_rate",
     "bound_rmse",
     "db_above_bound",
+    "offset_bound_rmse",
+    "db_above_offset_bound",
     "series_per_s",
     "train_minutes",
 ]
@@ -61,11 +63,18 @@ def _median(values) -> float:
     return float(np.median(values)) if values else np.nan
 
 
-def table(evaluations: list[dict], tests: dict, kinds: dict, bounds: dict) -> pd.DataFrame:
+def table(
+    evaluations: list[dict],
+    tests: dict,
+    kinds: dict,
+    bounds: dict,
+    offset_bounds: dict | None = None,
+) -> pd.DataFrame:
     """The leaderboard from ``evaluations`` (metrics.json contents, each with its test
     split's predictions under ``test``), restricted to ``tests`` (test dataset ->
     ``{"snr_db": dB or None, "family": the dataset it is a level of}``); ``kinds`` maps a network's model to its kind, ``bounds`` a test dataset to
-    the bound on its test split's RMSE (None on clean data)."""
+    the bound on its test split's RMSE (None on clean data), ``offset_bounds`` to the bound
+    with an unknown DC offset (the reference of the estimators that fit one)."""
     tests = {test: info["snr_db"] for test, info in tests.items()}
     groups: dict[tuple, list[dict]] = {}
     for e in evaluations:
@@ -87,8 +96,9 @@ def table(evaluations: list[dict], tests: dict, kinds: dict, bounds: dict) -> pd
             idx = indices[test]
             boot = np.median([np.sqrt(np.mean(e[idx] ** 2, axis=1)) for e in errs], axis=0)
             lo, hi = np.quantile(boot, INTERVAL)
-        bound = bounds.get(test)
-        bound = np.nan if bound is None else bound
+        bound, offset_bound = (
+            np.nan if b is None else b for b in (bounds.get(test), (offset_bounds or {}).get(test))
+        )
         rows.append(
             {
                 "estimator": name,
@@ -106,6 +116,8 @@ def table(evaluations: list[dict], tests: dict, kinds: dict, bounds: dict) -> pd
                 "outlier_rate": _median(np.mean(np.abs(e) > OUTLIER_CYCLES) for e in errs),
                 "bound_rmse": bound,
                 "db_above_bound": float(crlb.db_above_bound(rmse, bound)),
+                "offset_bound_rmse": offset_bound,
+                "db_above_offset_bound": float(crlb.db_above_bound(rmse, offset_bound)),
                 "series_per_s": _median(r.get("series_per_s") for r in kept),
                 "train_minutes": _median(r.get("train_minutes") for r in kept),
             }

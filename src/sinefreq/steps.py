@@ -347,8 +347,9 @@ def leaderboard(
     from sinefreq import plots
 
     bounds = test_bounds(bound_paths)
+    offset_bounds = test_bounds(bound_paths, "crlb_offset_rmse")
     evaluations = with_test_predictions(metrics_paths, predictions_paths)
-    table = board.table(evaluations, tests, kinds, bounds)
+    table = board.table(evaluations, tests, kinds, bounds, offset_bounds)
     io.write_table(out["table"], table)
     plots.save(
         plots.rmse_vs_snr(board.curves(table, tests), "Estimators against the Cramer-Rao bound"),
@@ -435,9 +436,10 @@ def frequency_figure(experiment: str, metrics_paths: list, nyquist: dict, out_pa
     )
 
 
-def test_bounds(bound_paths: list) -> dict:
-    """Dataset -> the Cramer-Rao bound on its test split's RMSE (None on clean data)."""
-    return {b["dataset"]: b["splits"]["test"]["crlb_rmse"] for b in map(io.read_json, bound_paths)}
+def test_bounds(bound_paths: list, key: str = "crlb_rmse") -> dict:
+    """Dataset -> the Cramer-Rao bound on its test split's RMSE (None on clean data);
+    ``key`` ``crlb_offset_rmse``: the bound with an unknown DC offset."""
+    return {b["dataset"]: b["splits"]["test"].get(key) for b in map(io.read_json, bound_paths)}
 
 
 def seed_distribution(runs_csv, experiment: dict, labels: dict, out: dict) -> None:
