@@ -72,10 +72,41 @@ def test_trained_model(tmp_path, capsys, series):
     assert code == 2 and "series have 50 samples, shorter than the 64 that" in err
 
 
+def test_the_classical_estimators_fit_an_offset_unless_told_there_is_none(tmp_path, capsys):
+    """Below a few cycles a tone has a mean of its own: least squares told that the series
+    carry no offset finds the tone better there; the output says which was done."""
+    rng = np.random.default_rng(0)
+    f = rng.uniform(0.5, 2.5, 400)
+    x = signals.sine_series(f, 100, phase=rng.uniform(0, 2 * np.pi, 400))
+    np.save(tmp_path / "s.npy", x + rng.normal(0.0, 0.1, x.shape))
+    errors = {}
+    for option, word in (("--offset", "fitted"), ("--no-offset", "none")):
+        code, out, err = run(capsys, tmp_path / "s.npy", option)
+        table = read_csv(out)
+        assert code == 0, err
+        assert set(table["dc_offset"]) == {word}
+        errors[word] = np.sqrt(np.mean((table["frequency_cycles_per_window"] - f) ** 2))
+    code, out, _ = run(capsys, tmp_path / "s.npy")
+    assert set(read_csv(out)["dc_offset"]) == {"fitted"}  # the default, as before
+    assert errors["none"] < 0.75 * errors["fitted"]
+
+
+def test_an_offset_option_that_cannot_be_kept_is_refused(tmp_path, capsys, series):
+    np.save(tmp_path / "s.npy", series)
+    code, _, err = run(capsys, tmp_path / "s.npy", "--method", "fft_interp", "--no-offset")
+    assert code == 2 and "--method fft_interp always removes each series' mean" in err
+    assert "the methods that can assume no offset are nls, nls_white, posterior_mean" in err
+    model = models.build_model("a2_dnn", 64, hidden_units=4)
+    model.save(tmp_path / "m.keras")
+    code, _, err = run(capsys, tmp_path / "s.npy", "--model", tmp_path / "m.keras", "--offset")
+    assert code == 2 and "--offset and --no-offset apply to --method" in err
+
+
 @pytest.mark.slow  # trains a model, then runs the installed CLI in fresh processes
 def test_estimator_model_in_a_fresh_process_and_wrong_lengths(tmp_path, series):
     """An estimator's custom layers load in safe mode in a process that never built one,
     and series of another length are refused naming both lengths."""
+    import os
     import subprocess
     import sys
     from pathlib import Path
@@ -85,15 +116,38 @@ def test_estimator_model_in_a_fresh_process_and_wrong_lengths(tmp_path, series):
     np.save(tmp_path / "s.npy", series)
     np.save(tmp_path / "long.npy", np.zeros((2, 80)))
     exe = Path(sys.executable).with_name("sinefreq")
+    # As on a fresh machine: no backend chosen, TensorFlow's logging at its default.
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("KERAS_BACKEND", "TF_CPP_MIN_LOG_LEVEL")
+    }
 
-    def estimate(path):
+    def estimate(path, *options):
         return subprocess.run(
-            [exe, "estimate", path, "--model", tmp_path / "m.keras"], capture_output=True, text=True
-        )
+            [exe, "estimate", path, "--model", tmp_path / "m.keras", *options],
+            capture_output=True, text=True, env=env,
+        )  # fmt: skip
 
     proc = estimate(tmp_path / "s.npy")
-    assert proc.returncode == 0, proc.stderr
+    # Nothing but the answer: no library's log on standard error.
+    assert (proc.returncode, proc.stderr) == (0, "")
     assert len(read_csv(proc.stdout)) == 3
+    # The study's backend, JAX, without TensorFlow; --backend chooses another.
+    check = (
+        "import sys; from sinefreq import cli; code = cli.main(sys.argv[1:]); import keras; "
+        "print(code, keras.backend.backend(), 'tensorflow' in sys.modules, file=sys.stderr)"
+    )
+    for options, expected in (
+        ((), "0 jax False"),
+        (("--backend", "tensorflow"), "0 tensorflow True"),
+    ):
+        proc = subprocess.run(
+            [sys.executable, "-c", check, "estimate", tmp_path / "s.npy", "--model",
+             tmp_path / "m.keras", *options],
+            capture_output=True, text=True, env=env,
+        )  # fmt: skip
+        assert proc.stderr.splitlines()[-1] == expected, proc.stderr
+    proc = estimate(tmp_path / "s.npy", "--backend", "theano")
+    assert proc.returncode == 2 and "invalid choice: 'theano'" in proc.stderr
     proc = estimate(tmp_path / "long.npy")
     assert proc.returncode == 2
     assert "series have 80 samples, longer than the 64 that" in proc.stderr

@@ -89,6 +89,41 @@ def test_no_series_a_contract_admits_is_off_scale(seed):
     assert served.rows_off_scale(100 * batch["x"]).size == batch["x"].shape[0]
 
 
+def test_series_on_a_dc_offset_are_refused_by_row_naming_what_fits_one(
+    tmp_path, capsys, model_with_contract
+):
+    rng = np.random.default_rng(1)
+    batch = generator.draw(64, {"frequency": [1, 30], "snr_db": 20.0}, 40, rng)
+    x = batch["x"].copy()
+    x[[3, 17]] += 0.5
+    np.save(tmp_path / "s.npy", x)
+    code, out, err = estimate(capsys, tmp_path / "s.npy", "--model", model_with_contract)
+    assert (code, out) == (2, "")
+    assert "series (rows) 3, 17 carry a DC offset: the model serves series of 64 samples" in err
+    assert "no DC offset; use --method nls, which fits an offset" in err
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_no_series_a_contract_admits_carries_an_offset(seed):
+    """A tone of half a cycle has a mean of its own, and least squares jumps to a noise peak
+    below the threshold: neither is taken for an offset, at any SNR the generator draws."""
+    n = 32 + 34 * seed
+    spec = {"frequency": [0.5, (n - 1) / 2 - 0.5]}
+    served = contract.of_generator(n, spec)
+    batch = generator.draw(n, spec, 5_000, np.random.default_rng(seed))
+    assert served.rows_with_offset(batch["x"]).size == 0
+    rng = np.random.default_rng(seed)
+    f, phase = rng.uniform(*spec["frequency"], 500), rng.uniform(0, 2 * np.pi, 500)
+    assert served.rows_with_offset(signals.sine_series(f, n, phase=phase)).size == 0
+    # An offset of a fifth of the amplitude is found in most series from 10 dB (not in a
+    # tone of a cycle or less, whose own mean can take it up, at N = 32).
+    loud = generator.draw(n, {**spec, "snr_db": [10, 30]}, 500, np.random.default_rng(seed))
+    offset = 0.2 * loud["amplitude"][:, None]
+    assert served.rows_with_offset(loud["x"] + offset).size > 0.85 * 500
+    # A contract that admits an offset refuses none.
+    assert served.model_copy(update={"dc_offset": True}).rows_with_offset(loud["x"] + 9).size == 0
+
+
 def test_the_contracts_of_the_studys_regimes():
     cfg = prepared_config("config.yaml")
     assert contract.of_generator(100, {}) == contract.Contract(

@@ -106,6 +106,14 @@ def test_schema_and_settings_agree_on_the_any_length_limits():
     )
 
 
+def test_schema_and_library_agree_on_the_keras_backends():
+    """The study's default backend is the one `sinefreq estimate` runs a model on."""
+    from sinefreq import training
+
+    entry = SCHEMA["properties"]["keras_backend"]
+    assert (entry["default"], tuple(entry["enum"])) == (training.DEFAULT_BACKEND, training.BACKENDS)
+
+
 def test_regime_selector_matches_the_schema():
     entry = MODELS["properties"]["regime"]
     assert set(entry["enum"]) == set(settings.REGIMES)

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sinefreq import any_length, contract, paper, texts
+from sinefreq import any_length, contract, paper, steps, texts
 from sinefreq import config as study
 from sinefreq.thread import SETUPS
 
@@ -444,3 +444,81 @@ def test_network_jobs_under_tensorflow_and_models_across_backends(tiny_study, tm
     assert proc.returncode == 0, proc.stderr[-3000:]
     under_tf = pd.read_csv(io.StringIO(proc.stdout))["frequency_cycles_per_window"].to_numpy()
     np.testing.assert_allclose(under_tf, under_jax, rtol=1e-4, atol=1e-4)
+
+
+# Run in a fresh process, as a user runs the tool: ``sinefreq estimate`` on each job's
+# dataset with its model (one process, so JAX starts once), then, for the whole band at
+# two more lengths, the study's own evaluation beside the tool.
+ESTIMATE_JOBS = """
+import json, sys
+from sinefreq import cli, steps
+jobs = json.load(open(sys.argv[1]))
+for job in jobs["estimate"]:
+    assert cli.main(["estimate", job["data"], "--model", job["model"], "-o", job["out"]]) == 0
+for job in jobs["evaluate"]:
+    steps.evaluate([job["data"]], job["model"], job["status"], job["run"],
+                   [job["metrics"]], [job["predictions"]])
+    assert cli.main(["estimate", job["data"], "--model", job["model"], "-o", job["out"]]) == 0
+"""
+
+
+@pytest.mark.slow
+def test_the_estimate_tool_gives_every_runs_predictions(tiny_study, tmp_path):
+    """For every model the study trains, ``sinefreq estimate`` on a dataset's test series
+    answers what the run's predictions file holds (its own and every cross-evaluation);
+    for the any-length network also over the whole band, edges included, at N = 32 and
+    48 (and 64: tiny_bench_n64), beside the study's evaluation."""
+    workdir, cfg = tiny_study
+    runs_dir, data_dir = workdir / "results" / "runs", workdir / "data"
+    expected, estimate = {}, []
+    cross = study.cross_evaluations(cfg)
+    for run in study.runs(cfg):
+        if run.model == "tiny_diverging":
+            continue  # its weights are not finite: no answers to compare
+        tests = [(run.dataset, runs_dir / run.path)] + [
+            (test, runs_dir / run.path / "on" / test) for r, test in cross if r == run
+        ]
+        for test, place in tests:
+            out = tmp_path / f"{len(estimate)}.csv"
+            with h5py.File(place / "predictions.h5") as h5:
+                expected[out] = h5["test/y_pred"][()]
+            estimate.append(
+                {"data": str(data_dir / f"{test}.h5"), "model": str(runs_dir / run.path / "model.keras"), "out": str(out)}
+            )  # fmt: skip
+    evaluate = []
+    run = next(r for r in study.runs(cfg) if r.model == "tiny_any_length")
+    for n in (32, 48):
+        spec = {
+            "n_samples": n, "seed": n, "snr_db": 20.0, "amplitude": [0.5, 2.0], "phase": [0, 6.28],
+            "train": {"frequencies": {"uniform": [0.5, (n - 1) / 2 - 0.5, 4]}},
+            "test": {"frequencies": {"values": list(np.linspace(0.5, (n - 1) / 2 - 0.5, 200))}},
+        }  # fmt: skip
+        steps.make_dataset(f"whole_band_n{n}", spec, tmp_path / f"n{n}.h5")
+        evaluate.append(
+            {
+                "data": str(tmp_path / f"n{n}.h5"),
+                "model": str(runs_dir / run.path / "model.keras"),
+                "status": str(runs_dir / run.path / "training.json"),
+                "run": {"dataset": run.dataset, "model": run.model, "seed": run.seed},
+                "metrics": str(tmp_path / f"n{n}.json"),
+                "predictions": str(tmp_path / f"n{n}_predictions.h5"),
+                "out": str(tmp_path / f"n{n}.csv"),
+            }
+        )
+    jobs = tmp_path / "jobs.json"
+    jobs.write_text(json.dumps({"estimate": estimate, "evaluate": evaluate}))
+    env = {k: v for k, v in os.environ.items() if k != "KERAS_BACKEND"}
+    proc = subprocess.run(
+        [sys.executable, "-c", ESTIMATE_JOBS, str(jobs)],
+        capture_output=True, text=True, env=env, timeout=600,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    for job in evaluate:
+        with h5py.File(job["predictions"]) as h5:
+            expected[Path(job["out"])] = h5["test/y_pred"][()]
+    assert len(expected) > 20
+    for out, predictions in expected.items():
+        found = pd.read_csv(out)["frequency_cycles_per_window"].to_numpy()
+        # The same float32 answers, bit for bit (the CSV holds each one's shortest repr).
+        assert predictions.dtype == np.float32
+        np.testing.assert_array_equal(found.astype(np.float32), predictions, err_msg=str(out))

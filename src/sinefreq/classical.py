@@ -119,6 +119,22 @@ def rows_without_tone(x: np.ndarray) -> np.ndarray:
     return _flat_rows(scaled_rows(x))
 
 
+def residual_energy(x, f, offset: bool) -> np.ndarray:
+    """Energy of each series' residual after the least-squares fit of a tone at its
+    frequency ``f`` (cycles per window) and, with ``offset``, a constant: the cost that
+    :func:`nls` minimises over ``f``."""
+    arr = _as_batch(x)
+    t = signals.time_axis(arr.shape[1]) - np.pi  # centred: a better conditioned fit
+    arg = np.asarray(f, float)[:, None] * t
+    columns = [np.cos(arg), np.sin(arg)] + ([np.ones_like(arg)] if offset else [])
+    design = np.stack(columns, axis=-1)  # (batch, N, p)
+    # The same tiny ridge as nls: at 0 cycles sin vanishes and cos is the constant.
+    gram = np.einsum("bnp,bnq->bpq", design, design) + 1e-12 * len(t) * np.eye(len(columns))
+    coef = np.linalg.solve(gram, np.einsum("bnp,bn->bp", design, arr)[..., None])[..., 0]
+    residual = arr - np.einsum("bnp,bp->bn", design, coef)
+    return np.einsum("bn,bn->b", residual, residual)
+
+
 def _check_pad(pad: int) -> int:
     if int(pad) != pad or pad < 2 or pad % 2:
         raise ValueError(f"pad must be an even integer >= 2, got {pad}")
@@ -469,13 +485,31 @@ def _guarded_ascent(cost, n: int, omega0, peak, max_iter: int, tol: float) -> np
 
 
 def _whitened_grid_peak(
-    yw: np.ndarray, m: np.ndarray, pad: int, offset: bool, noise, chunk: int = 2048
+    yw: np.ndarray, m: np.ndarray, pad: int, offset: bool, noise
 ) -> np.ndarray:
     """Per whitened series ``yw`` (batch, N), the frequency (rad/sample) of the ``pad``-times
-    padded DFT grid where the concentrated likelihood ``b' G^-1 b`` is largest (``b`` the
-    whitened data against the whitened regressors, ``G`` their Gram matrix)."""
+    padded DFT grid where the concentrated likelihood is largest (:func:`_grid_peak`)."""
     n = yw.shape[1]
-    grid = 2.0 * np.pi * np.arange(pad * n // 2 + 1) / (pad * n)
+    return _grid_peak(yw, m, 2.0 * np.pi * np.arange(pad * n // 2 + 1) / (pad * n), offset, noise)
+
+
+def best_of_grid(x, frequencies, offset: bool) -> np.ndarray:
+    """Per series, the one of ``frequencies`` (cycles per window, shared by all series) at
+    which least squares in white noise fits the series best."""
+    arr = _as_batch(x)
+    n = arr.shape[1]
+    grid = 2.0 * np.pi * np.asarray(frequencies, float) / (n - 1)
+    omega = _grid_peak(arr, np.arange(n) - (n - 1) / 2.0, grid, offset, noise_models.White())
+    return _to_cycles(omega, n)
+
+
+def _grid_peak(
+    yw: np.ndarray, m: np.ndarray, grid: np.ndarray, offset: bool, noise, chunk: int = 2048
+) -> np.ndarray:
+    """Per whitened series ``yw`` (batch, N), the frequency of ``grid`` (rad/sample) where
+    the concentrated likelihood ``b' G^-1 b`` is largest (``b`` the whitened data against
+    the whitened regressors, ``G`` their Gram matrix)."""
+    n = yw.shape[1]
     phase = grid[:, None] * m
     columns = [np.cos(phase), np.sin(phase)] + ([np.ones_like(phase)] if offset else [])
     h = noise.whiten(np.stack(columns, axis=1))  # (grid, p, N)
@@ -584,6 +618,15 @@ def nls(
         return _whitened_gauss_newton(whitened[rows], m, omega, offset, model)
 
     return _to_cycles(_guarded_ascent(cost, n, peak, peak, max_iter, tol), n)
+
+
+def nls_near(x, f0, offset: bool = True, max_iter: int = 50, tol: float = 1e-10) -> np.ndarray:
+    """Least squares' optimum nearest ``f0`` (cycles per window, one per series): the
+    guarded Gauss-Newton ascent of :func:`nls` in white noise, started there."""
+    arr = _as_batch(x)
+    n = arr.shape[1]
+    omega0 = 2.0 * np.pi * np.asarray(f0, float) / (n - 1)
+    return _to_cycles(_nls_omega(arr, omega0.copy(), omega0, offset, max_iter, tol), n)
 
 
 def nls_white(

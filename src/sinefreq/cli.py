@@ -5,7 +5,13 @@
     sinefreq estimate data/noise_snr10dB.h5 --split test --method fft_interp --sample-rate 1000
 
 Rows are series sampled on one window (the thread's ``t = linspace(0, 2 pi, N)``); the
-output is one CSV row per series in cycles per window, and in Hz with ``--sample-rate``.
+output is one CSV row per series in cycles per window, and in Hz with ``--sample-rate``,
+with a ``dc_offset`` column that says whether the estimate fitted one (``--offset``, the
+classical estimators' default, or a model whose contract admits one) or took the series to
+have none (``--no-offset``, or a model trained without). A model runs as the study's
+evaluation runs it: on the study's Keras backend (JAX; ``--backend`` or ``KERAS_BACKEND``
+chooses another), on one thread, on the series as given, so that its answers on a study
+dataset are those in the run's predictions file.
 Every option and what can be known of the file is checked before any work; any failure
 exits 2 with one line on standard error that names the file and what is wrong, and
 leaves no output behind.
@@ -15,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import math
 import os
 import sys
@@ -23,7 +30,8 @@ from pathlib import Path
 
 import numpy as np
 
-from sinefreq import classical, io
+from sinefreq import classical, io, params
+from sinefreq.training import BACKENDS
 from sinefreq.userfiles import InputError, SeriesFile, one_line, open_series
 
 # Inputs of this many series or more (or of unknown length: CSV) get a progress bar, on a
@@ -67,13 +75,14 @@ def load_model(model_path: str | Path):
         raise InputError(f"{model_path}: no such model file")
     import keras
 
-    from sinefreq import models
+    from sinefreq import models, training
 
     # custom layers and activations, for safe-mode loading
     models.register_custom_objects()
     try:
         # Inference only: a custom training loss need not be loadable here.
-        model = keras.saving.load_model(model_path, safe_mode=True, compile=False)
+        with training.tensorflow_left_unimported():
+            model = keras.saving.load_model(model_path, safe_mode=True, compile=False)
     except Exception as err:  # a crafted or foreign file fails in many ways; name them all
         # Keras wraps a layer's own refusal in a long TypeError; its last part says why.
         reason = one_line(err).rpartition("Exception encountered: ")[2]
@@ -113,12 +122,54 @@ def model_contract(model_path: Path):
         ) from None
 
 
-class OffScaleError(ValueError):
-    """Series whose scale no training series had; ``rows`` are their indices."""
+class RowsOutsideContract(ValueError):
+    """Series a model's contract excludes; ``rows`` are their indices, ``what`` says why."""
+
+    what = "outside the model's contract"
 
     def __init__(self, rows: np.ndarray):
         self.rows = np.asarray(rows)
-        super().__init__(f"series (rows) {classical.format_rows(self.rows)} are off scale")
+        super().__init__(f"series (rows) {classical.format_rows(self.rows)} are {self.what}")
+
+
+class OffScaleError(RowsOutsideContract):
+    what = "off scale"
+
+
+class OffsetError(RowsOutsideContract):
+    what = "on a DC offset"
+
+
+def without_dominant_offsets(x: np.ndarray) -> np.ndarray:
+    """The rows as given, except a row whose mean outweighs its swing about that mean:
+    shifted by it, in float64. A model whose contract admits an offset answers a shifted
+    series alike (its front end removes the mean, its steps fit an offset), and the
+    network's float32 would otherwise keep the offset's digits and lose the tone's."""
+    mean = x.mean(axis=1, keepdims=True)
+    swing = np.abs(x - mean).max(axis=1, keepdims=True)
+    return np.where(np.abs(mean) > swing, x - mean, x)
+
+
+def use_backend(chosen: str | None) -> None:
+    """Run Keras on ``chosen`` (None: ``KERAS_BACKEND``, else the study's), pinned as the
+    study's evaluation pins it, before Keras is first imported. Where this process already
+    runs Keras (a caller's own), that backend stays; naming another is an error."""
+    from sinefreq import steps, training
+
+    if "keras" in sys.modules:
+        import keras
+
+        running = keras.backend.backend()
+        if chosen is not None and chosen != running:
+            raise InputError(f"--backend {chosen}: Keras already runs on {running} in this process")
+        return
+    backend = chosen or os.environ.get("KERAS_BACKEND") or training.DEFAULT_BACKEND
+    if backend not in training.BACKENDS:
+        raise InputError(
+            f"KERAS_BACKEND={backend!r} is not a Keras backend; use one of "
+            f"{', '.join(training.BACKENDS)}"
+        )
+    training.configure_runtime(steps.EVALUATION_THREADS, 0, backend)
 
 
 def model_estimator(model, model_path, length: int | None, n_samples: int, served) -> Callable:
@@ -141,16 +192,21 @@ def model_estimator(model, model_path, length: int | None, n_samples: int, serve
         flat = classical.rows_without_tone(x)
         if flat.size:
             raise classical.NoToneError(flat)
-        off_scale = np.empty(0, int) if served is None else served.rows_off_scale(x)
-        if off_scale.size:
-            raise OffScaleError(off_scale)
-        if served is not None and served.dc_offset:
-            # The network removes the mean too; here, in float64, the tone keeps its digits.
-            x = x - x.mean(axis=1, keepdims=True)
-        if served is not None and served.scale_free:
-            # Exact powers of two: the network's float32 then holds a series of any scale.
-            x = classical.scaled_rows(x)
-        return training.predict(model, x)
+        if served is not None:
+            for refused, rows_outside in (
+                (OffScaleError, served.rows_off_scale),
+                (OffsetError, served.rows_with_offset),
+            ):
+                rows = rows_outside(x)
+                if rows.size:
+                    raise refused(rows)
+            if served.dc_offset:
+                x = without_dominant_offsets(x)
+            if served.scale_free:
+                # Exact powers of two: the network's float32 then holds a series of any scale.
+                x = classical.scaled_rows(x)
+        with training.tensorflow_left_unimported():
+            return training.predict(model, x)
 
     return estimate
 
@@ -166,10 +222,10 @@ class RowProblems:
     def __init__(self):
         self.nonfinite: list[np.ndarray] = []
         self.no_tone: list[np.ndarray] = []
-        self.off_scale: list[np.ndarray] = []
+        self.outside: dict[type, list[np.ndarray]] = {OffScaleError: [], OffsetError: []}
 
     def __bool__(self) -> bool:
-        return bool(self.nonfinite or self.no_tone or self.off_scale)
+        return bool(self.nonfinite or self.no_tone or any(self.outside.values()))
 
     def raise_if_any(self, path, served=None) -> None:
         for rows, what in (
@@ -179,13 +235,22 @@ class RowProblems:
             if rows:
                 found = np.concatenate(rows)
                 raise InputError(f"{path}: {what} in series (rows) {classical.format_rows(found)}")
-        if self.off_scale:
-            found = np.concatenate(self.off_scale)
-            lo, hi = served.rms_range()
-            raise InputError(
-                f"{path}: series (rows) {classical.format_rows(found)} have an RMS outside "
-                f"[{lo:.3g}, {hi:.3g}]: the model serves {served.describe()}"
-            )
+        for refused, rows in self.outside.items():
+            if rows:
+                found = classical.format_rows(np.concatenate(rows))
+                raise InputError(f"{path}: series (rows) {found} {why(refused, served)}")
+
+
+def why(refused: type, served) -> str:
+    """Why a model refuses rows outside its contract ``served``, and what to do instead."""
+    if refused is OffScaleError:
+        lo, hi = served.rms_range()
+        return f"have an RMS outside [{lo:.3g}, {hi:.3g}]: the model serves {served.describe()}"
+    return (
+        f"carry a DC offset: the model serves {served.describe()}; use --method nls, which "
+        "fits an offset, or a model whose contract admits one (such as the study's "
+        "coarse_to_fine_any_gn)"
+    )
 
 
 def estimate_series(
@@ -206,8 +271,8 @@ def estimate_series(
                     found.append(estimate(x))
                 except classical.NoToneError as err:
                     problems.no_tone.append(err.rows + chunk.start)
-                except OffScaleError as err:
-                    problems.off_scale.append(err.rows + chunk.start)
+                except RowsOutsideContract as err:
+                    problems.outside[type(err)].append(err.rows + chunk.start)
             if chunk.truth is not None:
                 truth.append(chunk.truth)
             advance(len(x))
@@ -240,18 +305,50 @@ def estimate_table(args: argparse.Namespace):
         )
     served = None
     if args.model:
+        if args.offset is not None:
+            raise InputError(
+                "--offset and --no-offset apply to --method; a model fits an offset or not "
+                "as its contract says"
+            )
+        use_backend(args.backend)
         model, length, served = load_model(args.model)
         estimate = model_estimator(model, args.model, length, series.n_samples, served)
+        offset = "unknown" if served is None else OFFSET_WORDS[served.dc_offset]
     else:
-        # With the estimators' defaults: a user's signal may carry a DC offset, which nls fits.
-        estimate = classical.ESTIMATORS[args.method]
+        estimate, fitted = classical_estimator(args.method, args.offset)
+        offset = OFFSET_WORDS[fitted]
     f, truth = estimate_series(series, estimate, served)
-    table = pd.DataFrame({"series": np.arange(len(f)), "frequency_cycles_per_window": f})
+    table = pd.DataFrame(
+        {"series": np.arange(len(f)), "frequency_cycles_per_window": f, "dc_offset": offset}
+    )
     if args.sample_rate is not None:
         table["frequency_hz"] = to_hz(f, series.n_samples, args.sample_rate)
     if truth is not None:
         table["true_cycles_per_window"] = truth
     return table
+
+
+# The dc_offset column: whether the estimate fitted an offset or took each series to have none.
+OFFSET_WORDS = {True: "fitted", False: "none"}
+
+
+def classical_estimator(method: str, offset: bool | None) -> tuple[Callable, bool]:
+    """The estimator ``method`` with an offset fitted or not (None: its default, which fits
+    one: a user's signal may carry a DC offset), and whether it fits one."""
+    estimator = classical.ESTIMATORS[method]
+    declared = params.options(estimator)
+    if "offset" not in declared:
+        # It removes each series' mean, and models the leakage that leaves.
+        if offset is False:
+            takes = sorted(m for m in classical.ESTIMATORS if "offset" in params.options(
+                classical.ESTIMATORS[m]))  # fmt: skip
+            raise InputError(
+                f"--no-offset: --method {method} always removes each series' mean; "
+                f"the methods that can assume no offset are {', '.join(takes)}"
+            )
+        return estimator, True
+    fitted = declared["offset"][1] if offset is None else offset
+    return functools.partial(estimator, offset=fitted), fitted
 
 
 def write_table(table, output: str | None) -> None:
@@ -280,6 +377,16 @@ def parser() -> argparse.ArgumentParser:
         choices=sorted(classical.ESTIMATORS),
         default="nls",
         help="classical estimator (default nls)",
+    )
+    est.add_argument(
+        "--offset",
+        action=argparse.BooleanOptionalAction,
+        help="with --method: fit a DC offset (the default) or take the series to have none",
+    )
+    est.add_argument(
+        "--backend",
+        choices=BACKENDS,
+        help="with --model: the Keras backend (default: KERAS_BACKEND, else the study's, jax)",
     )
     est.add_argument("--split", help="split of an .h5 dataset: train or test (default test)")
     est.add_argument(

@@ -29,6 +29,8 @@ ONEDNN_OPTS = "1"
 
 
 BACKENDS = ("jax", "tensorflow", "torch")
+# The backend the study trains and evaluates with (config/schema.yaml's keras_backend).
+DEFAULT_BACKEND = "jax"
 
 
 def configure_runtime(
