@@ -94,6 +94,19 @@ def test_gauss_newton_with_an_offset_is_four_parameter_least_squares_at_the_low_
     assert np.sqrt(np.mean((biased - f) ** 2)) > 5 * np.sqrt(np.mean((refined - f) ** 2))
 
 
+def test_gauss_newton_leaves_a_start_on_the_band_edge():
+    """At exactly 0 or Nyquist a column of the model vanishes, and with it the step: a
+    coarse estimate on the edge bin starts a quarter bin inside instead."""
+    nyquist = (N - 1) / 2
+    f = np.array([0.6, 1.0, nyquist - 1.0, nyquist - 0.6])
+    x = sine_series(f, N, phase=np.array([0.3, 1.1, 2.0, 0.7]))
+    start = np.array([[0.0], [0.0], [nyquist], [nyquist]])
+    for offset in (False, True):
+        layer = estimators.GaussNewtonRefine(steps=8, float64=True, offset=offset)
+        refined = keras.ops.convert_to_numpy(layer([x, start]))[:, 0]
+        np.testing.assert_allclose(refined, f, atol=1e-5)
+
+
 @pytest.mark.parametrize("refine_in_training", [False, True])
 def test_a_hybrid_is_fitted_as_its_coarse_network_sharing_its_weights(refine_in_training):
     hybrid = estimators.hybrid_gn(32, steps=2, hidden_units=4, hidden_layers=1,
