@@ -484,9 +484,7 @@ def _guarded_ascent(cost, n: int, omega0, peak, max_iter: int, tol: float) -> np
     return omega
 
 
-def _whitened_grid_peak(
-    yw: np.ndarray, m: np.ndarray, pad: int, offset: bool, noise
-) -> np.ndarray:
+def _whitened_grid_peak(yw: np.ndarray, m: np.ndarray, pad: int, offset: bool, noise) -> np.ndarray:
     """Per whitened series ``yw`` (batch, N), the frequency (rad/sample) of the ``pad``-times
     padded DFT grid where the concentrated likelihood is largest (:func:`_grid_peak`)."""
     n = yw.shape[1]
