@@ -156,3 +156,51 @@ def test_seeding_and_saving_under_jax_do_not_start_tensorflow(tmp_path):
     assert proc.returncode == 0, proc.stderr[-4000:]
     assert "SEEDED True" in proc.stdout and "SAVED True" in proc.stdout
     assert "TENSORFLOW False" in proc.stdout
+
+
+# An estimator network trained the estimator way (fresh series, early stopping, a learning
+# rate that halves on plateaus) with a time guard it never reaches; its weights saved.
+TRAIN_ESTIMATOR = textwrap.dedent(
+    """
+    import sys
+    import numpy as np
+    from sinefreq import models, regime, training
+    from sinefreq.settings import EstimatorModel
+
+    training.configure_runtime(1, 0, "jax")
+    settings = EstimatorModel(
+        architecture="coarse_to_fine", regime="estimator", hyperparameters={"hidden_units": 16},
+        generator={"frequency": [1, 30]}, epochs=12, batches_per_epoch=8, batch_size=64,
+        val_size=256, patience=3, max_minutes=30,
+    )
+    model = models.build_model("coarse_to_fine", 64, hidden_units=16)
+    regime.fit(model, 64, settings, verbose=0)
+    np.savez(sys.argv[1], *model.get_weights())
+    """
+)
+
+
+@pytest.mark.slow  # two trainings in fresh processes, one beside a busy process
+def test_training_under_load_gives_the_same_weights(tmp_path):
+    """Training stops on its epochs and patience, never on the clock: the same run with a
+    CPU-bound process beside it ends with the same weights, bit for bit."""
+
+    def weights(name: str) -> list[np.ndarray]:
+        proc = subprocess.run(
+            [sys.executable, "-c", TRAIN_ESTIMATOR, str(tmp_path / name)],
+            env=clean_env(KERAS_BACKEND="jax"), capture_output=True, text=True, timeout=600,
+        )  # fmt: skip
+        assert proc.returncode == 0, proc.stderr[-4000:]
+        with np.load(tmp_path / name) as saved:
+            return [saved[key] for key in saved.files]
+
+    alone = weights("alone.npz")
+    busy = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        loaded = weights("loaded.npz")
+    finally:
+        busy.kill()
+        busy.wait()
+    assert len(alone) == len(loaded) > 0
+    for a, b in zip(alone, loaded, strict=True):
+        np.testing.assert_array_equal(a, b)

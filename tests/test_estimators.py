@@ -51,6 +51,19 @@ def test_a_short_fit_lowers_the_loss(name):
     assert history["loss"][-1] < history["loss"][0]
 
 
+def test_training_past_its_time_guard_fails_instead_of_stopping_early():
+    """A run cut by the clock would have as many epochs as the machine's load allowed."""
+    model = estimators.coarse_to_fine(N, hidden_units=4, hidden_layers=1)
+    settings = EstimatorModel(
+        architecture="coarse_to_fine", regime="estimator", generator=SPEC, epochs=3,
+        batches_per_epoch=2, batch_size=8, val_size=16, max_minutes=1e-9,
+    )  # fmt: skip
+    with pytest.raises(
+        regime.TimeLimitExceeded, match=r"max_minutes guard \(1e-09\) after epoch 1 "
+    ):
+        regime.fit(model, N, settings, verbose=0)
+
+
 def test_gauss_newton_converges_from_half_a_bin_to_the_true_frequency():
     rng = np.random.default_rng(1)
     f = rng.uniform(1.0, 31.0, 500)

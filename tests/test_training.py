@@ -90,3 +90,22 @@ def test_compilation_cache_has_a_folder_per_cpu_and_can_be_switched_off(monkeypa
     assert training.compilation_cache_dir().name != folder.name
     monkeypatch.setenv("SINEFREQ_JAX_CACHE", "off")
     assert training.compilation_cache_dir() is None
+
+
+def test_a_train_job_past_its_time_guard_fails_naming_the_model_and_writes_nothing(tmp_path):
+    from sinefreq import regime, steps
+
+    spec = {"n_samples": 64, "seed": 0, "train": {"frequencies": {"uniform": [2, 30, 8]}}}
+    steps.make_dataset("d", spec, tmp_path / "d.h5")
+    run = tmp_path / "results" / "runs" / "d" / "quick_net" / "seed0"
+    out = {k: run / name for k, name in (("model", "model.keras"), ("history", "history.csv"),
+           ("status", "training.json"), ("validation", "validation.h5"))}  # fmt: skip
+    settings = {
+        "architecture": "coarse_to_fine", "hyperparameters": {"hidden_units": 4},
+        "regime": "estimator", "generator": {"frequency": [2, 30]}, "epochs": 3,
+        "batches_per_epoch": 2, "batch_size": 8,
+        "val_size": 16, "max_minutes": 1e-9,
+    }  # fmt: skip
+    with pytest.raises(regime.TimeLimitExceeded, match=r"^models\.quick_net\.max_minutes: "):
+        steps.train(tmp_path / "d.h5", settings, 0, 1, out)
+    assert not any(path.exists() for path in out.values())

@@ -29,8 +29,9 @@ def fit(
 
     ``loss`` is ``"bound"`` (:class:`losses.BoundWeightedMSE`, ``clip`` caps a series'
     squared error in units of its bound) or ``"mse"``. The learning rate halves when the
-    validation loss stalls for ``patience // 3`` epochs; training stops after ``patience``
-    epochs without improvement (keeping the best weights), or after ``max_minutes``.
+    validation loss stalls for ``patience // 3`` epochs; training stops after ``epochs`` or
+    after ``patience`` epochs without improvement (keeping the best weights), never on the
+    clock: ``max_minutes`` is a guard, and passing it fails (:class:`TimeLimitExceeded`).
     ``validation`` is the fixed validation set (:func:`generator.validation_set` of
     ``val_size`` series by default; pass it to keep what the run validated on).
     Returns ``(model, history)`` with the per-epoch history dict.
@@ -84,17 +85,28 @@ def fit_batches(model, train, validation_data, settings: EstimatorModel, verbose
     return history.history
 
 
+class TimeLimitExceeded(RuntimeError):
+    """Training ran past its ``max_minutes`` guard."""
+
+
 def _time_limit(minutes: float):
-    """A callback that stops training after ``minutes`` of wall time (checked per epoch;
-    EarlyStopping still restores the best weights at the end)."""
+    """A callback that fails training that runs past ``minutes`` of wall time (checked per
+    epoch). It never stops training early: a run cut by the clock would have as many
+    epochs as the machine's load allowed, and its numbers would move with that load."""
     import keras
 
     start = time.monotonic()
 
     class TimeLimit(keras.callbacks.Callback):
         def on_epoch_end(self, epoch, logs=None):
-            if time.monotonic() - start > 60.0 * minutes:
-                self.model.stop_training = True
+            elapsed = (time.monotonic() - start) / 60.0
+            if elapsed > minutes:
+                raise TimeLimitExceeded(
+                    f"training passed its max_minutes guard ({minutes:g}) after epoch "
+                    f"{epoch + 1} ({elapsed:.1f} minutes); stopping it there would make its "
+                    "numbers depend on the machine's load: raise max_minutes or remove it, "
+                    "or lower epochs or patience"
+                )
 
     return TimeLimit()
 

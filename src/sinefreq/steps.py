@@ -92,7 +92,7 @@ def train(
     epochs, wall time, numerics) and ``validation`` (HDF5: the series it validated on)."""
     import time
 
-    from sinefreq import any_length, contract, models, training
+    from sinefreq import any_length, contract, models, regime, training
     from sinefreq import settings as model_settings
 
     training.configure_runtime(threads, seed, backend)
@@ -105,7 +105,11 @@ def train(
     model.summary()
     start = time.monotonic()
     if isinstance(typed, model_settings.EstimatorModel):
-        model, history, diverged, validation = _fit_estimator(model, n_samples, typed, seed)
+        try:
+            model, history, diverged, validation = _fit_estimator(model, n_samples, typed, seed)
+        except regime.TimeLimitExceeded as err:
+            name = Path(out["model"]).parent.parent.name  # results/runs/{dataset}/{model}/...
+            raise regime.TimeLimitExceeded(f"models.{name}.max_minutes: {err}") from None
     else:
         model, history, diverged = training.fit(model, splits["train"], splits["test"], typed)
         # The thread's regime validates (draws its learning curves) on the test split.
