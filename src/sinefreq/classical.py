@@ -135,6 +135,37 @@ def residual_energy(x, f, offset: bool) -> np.ndarray:
     return np.einsum("bn,bn->b", residual, residual)
 
 
+# A series carries a DC offset when a fitted offset lowers least squares' cost by more than
+# OFFSET_Z^2 times the noise variance left (a likelihood-ratio test with the frequency free:
+# about 1 in 10^9 series without an offset fails it) and by more than OFFSET_SHARE of the
+# series' energy (on clean series the noise left is rounding).
+OFFSET_Z = 6.0
+OFFSET_SHARE = 1e-4
+# Below this many cycles a tone's own mean is large enough to pass for an offset: least
+# squares without one is also started from the best point of a grid there (a quarter
+# cycle apart), where its usual start, the periodogram's peak after removing the mean, fails.
+LOW_BAND_CYCLES = 4.0
+
+
+def rows_with_offset(x) -> np.ndarray:
+    """Indices of the series (rows of ``x``) that carry a DC offset: no frequency explains
+    the row as a tone without an offset as well as least squares with one does (see
+    :data:`OFFSET_Z`). A tone of a few cycles has a mean of its own; the test fixes no
+    tone's frequency, so that mean is not taken for an offset."""
+    x = scaled_rows(_as_batch(x))
+    from_low = best_of_grid(x, np.arange(0.0, LOW_BAND_CYCLES, 0.25), False)
+    plain = [nls(x, offset=False), nls_near(x, from_low, offset=False)]
+
+    def best(offset: bool, candidates: list) -> np.ndarray:
+        return np.min([residual_energy(x, f, offset) for f in candidates], axis=0)
+
+    without = best(False, plain)
+    with_offset = best(True, [nls(x, offset=True), *plain])
+    gain, left = without - with_offset, with_offset / (x.shape[1] - 4)
+    energy = np.einsum("ij,ij->i", x, x)
+    return np.flatnonzero((gain > OFFSET_Z**2 * left) & (gain > OFFSET_SHARE * energy))
+
+
 def _check_pad(pad: int) -> int:
     if int(pad) != pad or pad < 2 or pad % 2:
         raise ValueError(f"pad must be an even integer >= 2, got {pad}")

@@ -25,16 +25,6 @@ ENTRY = "sinefreq/contract.json"
 # A series' RMS may stray this far from what the contract's amplitudes and SNRs give (short
 # series, a few cycles of the tone) before it counts as another scale.
 SCALE_MARGIN = 2.0
-# A series carries a DC offset when a fitted offset lowers least squares' cost by more than
-# OFFSET_Z^2 times the noise variance left (a likelihood-ratio test with the frequency free:
-# about 1 in 10^9 series without an offset fails it) and by more than OFFSET_SHARE of the
-# series' energy (on clean series the noise left is rounding).
-OFFSET_Z = 6.0
-OFFSET_SHARE = 1e-4
-# Below this many cycles a tone's own mean is large enough to pass for an offset: least
-# squares without one is also started from the best point of a grid there (a quarter
-# cycle apart), where its usual start, the periodogram's peak after removing the mean, fails.
-LOW_BAND_CYCLES = 4.0
 
 
 class Contract(BaseModel):
@@ -106,28 +96,6 @@ class Contract(BaseModel):
         lo, hi = self.rms_range()
         rms = np.sqrt(np.mean(np.square(x, dtype=float), axis=1))
         return np.flatnonzero((rms < lo) | (rms > hi))
-
-    def rows_with_offset(self, x: np.ndarray) -> np.ndarray:
-        """Indices of the series (rows of ``x``) that carry a DC offset, where the contract
-        has none: no frequency explains the row as a tone without an offset as well as least
-        squares with one does (see :data:`OFFSET_Z`). A tone of a few cycles has a mean of
-        its own; the test sets no tone's frequency, so that mean is never taken for one."""
-        if self.dc_offset:
-            return np.empty(0, dtype=int)
-        from sinefreq import classical
-
-        x = classical.scaled_rows(np.asarray(x, dtype=float))
-        from_low = classical.best_of_grid(x, np.arange(0.0, LOW_BAND_CYCLES, 0.25), False)
-        plain = [classical.nls(x, offset=False), classical.nls_near(x, from_low, offset=False)]
-
-        def best(offset: bool, candidates: list) -> np.ndarray:
-            return np.min([classical.residual_energy(x, f, offset) for f in candidates], axis=0)
-
-        without = best(False, plain)
-        with_offset = best(True, [classical.nls(x, offset=True), *plain])
-        gain, left = without - with_offset, with_offset / (x.shape[1] - 4)
-        energy = np.einsum("ij,ij->i", x, x)
-        return np.flatnonzero((gain > OFFSET_Z**2 * left) & (gain > OFFSET_SHARE * energy))
 
 
 def of_dataset(spec: dict, train_frequencies: np.ndarray) -> Contract:
