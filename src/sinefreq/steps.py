@@ -92,7 +92,7 @@ def train(
     epochs, wall time, numerics) and ``validation`` (HDF5: the series it validated on)."""
     import time
 
-    from sinefreq import any_length, contract, models, regime, training
+    from sinefreq import any_length, contract, models, training
     from sinefreq import settings as model_settings
 
     training.configure_runtime(threads, seed, backend)
@@ -105,6 +105,8 @@ def train(
     model.summary()
     start = time.monotonic()
     if isinstance(typed, model_settings.EstimatorModel):
+        from sinefreq import regime  # imports Keras: after configure_runtime
+
         try:
             model, history, diverged, validation = _fit_estimator(model, n_samples, typed, seed)
         except regime.TimeLimitExceeded as err:
