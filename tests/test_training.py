@@ -92,8 +92,13 @@ def test_compilation_cache_has_a_folder_per_cpu_and_can_be_switched_off(monkeypa
     assert training.compilation_cache_dir() is None
 
 
-def test_a_train_job_past_its_time_guard_fails_naming_the_model_and_writes_nothing(tmp_path):
-    from sinefreq import regime, steps
+def test_a_train_job_past_its_time_guard_fails_naming_the_model_and_writes_nothing(
+    tmp_path, monkeypatch
+):
+    from sinefreq import regime, steps, training
+
+    # Keras already runs in this process, its threads set: a job's set-up is for a fresh one.
+    monkeypatch.setattr(training, "configure_runtime", lambda *args, **kwargs: None)
 
     spec = {"n_samples": 64, "seed": 0, "train": {"frequencies": {"uniform": [2, 30, 8]}}}
     steps.make_dataset("d", spec, tmp_path / "d.h5")
