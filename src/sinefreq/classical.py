@@ -122,17 +122,12 @@ def rows_without_tone(x: np.ndarray) -> np.ndarray:
 def residual_energy(x, f, offset: bool) -> np.ndarray:
     """Energy of each series' residual after the least-squares fit of a tone at its
     frequency ``f`` (cycles per window) and, with ``offset``, a constant: the cost that
-    :func:`nls` minimises over ``f``."""
-    arr = _as_batch(x)
-    t = signals.time_axis(arr.shape[1]) - np.pi  # centred: a better conditioned fit
-    arg = np.asarray(f, float)[:, None] * t
-    columns = [np.cos(arg), np.sin(arg)] + ([np.ones_like(arg)] if offset else [])
-    design = np.stack(columns, axis=-1)  # (batch, N, p)
-    # The same tiny ridge as nls: at 0 cycles sin vanishes and cos is the constant.
-    gram = np.einsum("bnp,bnq->bpq", design, design) + 1e-12 * len(t) * np.eye(len(columns))
-    coef = np.linalg.solve(gram, np.einsum("bnp,bn->bp", design, arr)[..., None])[..., 0]
-    residual = arr - np.einsum("bnp,bp->bn", design, coef)
-    return np.einsum("bn,bn->b", residual, residual)
+    :func:`nls` minimises over ``f`` (the series' energy less its projection's), in the
+    series' own units."""
+    arr = np.atleast_2d(np.asarray(x, dtype=float))
+    omega = 2.0 * np.pi * np.asarray(f, float) / (arr.shape[1] - 1)
+    projected, _ = _gauss_newton(_Folded.of(arr), omega, offset)
+    return np.einsum("ij,ij->i", arr, arr) - projected
 
 
 # A series carries a DC offset when a fitted offset lowers least squares' cost by more than

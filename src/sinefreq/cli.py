@@ -337,18 +337,18 @@ def classical_estimator(method: str, offset: bool | None) -> tuple[Callable, boo
     """The estimator ``method`` with an offset fitted or not (None: its default, which fits
     one: a user's signal may carry a DC offset), and whether it fits one."""
     estimator = classical.ESTIMATORS[method]
-    declared = params.options(estimator)
-    if "offset" not in declared:
+    declared = {m: params.options(e).get("offset") for m, e in classical.ESTIMATORS.items()}
+    if declared[method] is None:
         # It removes each series' mean, and models the leakage that leaves.
         if offset is False:
-            takes = sorted(m for m in classical.ESTIMATORS if "offset" in params.options(
-                classical.ESTIMATORS[m]))  # fmt: skip
+            takes = ", ".join(sorted(m for m, option in declared.items() if option))
             raise InputError(
                 f"--no-offset: --method {method} always removes each series' mean; "
-                f"the methods that can assume no offset are {', '.join(takes)}"
+                f"the methods that can assume no offset are {takes}"
             )
         return estimator, True
-    fitted = declared["offset"][1] if offset is None else offset
+    _, default = declared[method]
+    fitted = default if offset is None else offset
     return functools.partial(estimator, offset=fitted), fitted
 
 

@@ -445,7 +445,7 @@ def frequency_figure(experiment: str, metrics_paths: list, nyquist: dict, out_pa
 def test_bounds(bound_paths: list, key: str = "crlb_rmse") -> dict:
     """Dataset -> the Cramer-Rao bound on its test split's RMSE (None on clean data);
     ``key`` ``crlb_offset_rmse``: the bound with an unknown DC offset."""
-    return {b["dataset"]: b["splits"]["test"].get(key) for b in map(io.read_json, bound_paths)}
+    return {b["dataset"]: b["splits"]["test"][key] for b in map(io.read_json, bound_paths)}
 
 
 def seed_distribution(runs_csv, experiment: dict, labels: dict, out: dict) -> None:
