@@ -83,6 +83,24 @@ def builder_code(model):
     return fingerprint.function_fingerprint(registry.get_builder(architecture))
 
 
+def base_run_files(wildcards):
+    """The train rule's inputs from the run whose trained network a model with
+    weights_from takes (that model's run on the same dataset and seed: its model, history,
+    training record and validation series), so that the DAG trains it first, also where
+    no experiment asks for it; none for a model that trains its own."""
+    base = config["models"][wildcards.model].get("weights_from")
+    if base is None:
+        return {}
+    run = dict(dataset=wildcards.dataset, model=base, seed=wildcards.seed)
+    templates = {
+        "model": paths.RUN_MODEL,
+        "history": paths.RUN_HISTORY,
+        "status": paths.RUN_TRAINING,
+        "validation": paths.RUN_VALIDATION,
+    }
+    return {f"base_{name}": paths.fill(t, **run) for name, t in templates.items()}
+
+
 def caption_path(name):
     """A caption the report_texts rule writes from the study's tables."""
     return paths.fill(paths.CAPTION, name=name)

@@ -1,5 +1,7 @@
 rule train:
     input:
+        # A model with weights_from takes its base run's network instead of training.
+        unpack(base_run_files),
         dataset=paths.DATASET,
     output:
         model=paths.RUN_MODEL,

@@ -107,8 +107,8 @@ def test_aliasing_is_allowed_when_the_dataset_says_so(schema_path):
 
 def test_runs_are_unique_and_sorted(schema_path):
     runs = study.runs(validated(TEST_CONFIG, schema_path))
-    # sweep, noise, diverging, bench, seeds and the any-length run
-    assert len(runs) == len(set(runs)) == 2 * 1 * 2 + 2 * 2 * 1 + 1 + 2 + 1 * 2 * 2 + 1
+    # sweep, noise, diverging, bench, seeds and the any-length network's run and its hybrid's
+    assert len(runs) == len(set(runs)) == 2 * 1 * 2 + 2 * 2 * 1 + 1 + 2 + 1 * 2 * 2 + 2
     assert runs == sorted(runs)
     assert runs[0].path == "tiny_a0_f10/tiny_lstm/seed0"
 

@@ -29,8 +29,10 @@ AGGREGATION = {
 # run, and the leaderboard reads those evaluations.
 BENCH = "tiny_bench"
 EVALUATE_ON = f"evaluate_on_{BENCH}"
-# The any-length network is evaluated on the benchmark at another length too.
+# The any-length network is evaluated on the benchmark at another length too, and so is
+# its hybrid, which takes the network's trained weights (weights_from) instead of training.
 EVALUATE_ON_N64 = f"evaluate_on_{BENCH}_n64"
+ANY_LENGTH = ("tiny_any_length", "tiny_any_length_gn")
 # The leaderboard and its error-by-frequency table read every evaluation on the benchmark
 # sets; the report's texts read both.
 LEADERBOARD = {("leaderboard", ""), ("by_frequency", ""), ("report_texts", "")}
@@ -109,6 +111,42 @@ def test_editing_an_estimator_regime_setting(tiny_study, tmp_path):
     assert jobs == expected
 
 
+def any_length_jobs(models=ANY_LENGTH):
+    """The any-length experiment's runs of ``models``: each trained (or its network copied),
+    evaluated on its own dataset and on both benchmark families, and what reads them."""
+    runs = {
+        job
+        for model in models
+        for family in (BENCH, f"{BENCH}_n64")
+        for job in run_jobs("tiny_a0_f8", model, 0, family)
+    }
+    return runs | AGGREGATION | LEADERBOARD | experiment_figures("any_length")
+
+
+def test_editing_a_network_re_copies_the_hybrid_that_takes_its_weights(tiny_study, tmp_path):
+    """tiny_any_length_gn takes tiny_any_length's trained network: re-training the network
+    (its settings, which must stay the hybrid's) makes the hybrid take it again."""
+    workdir, _ = tiny_study
+
+    def more_batches(cfg):
+        for model in ANY_LENGTH:
+            cfg["models"][model]["batches_per_epoch"] = 4
+
+    assert plan_with(workdir, tmp_path, more_batches) == any_length_jobs()
+
+
+def test_editing_a_hybrids_steps_re_copies_it_and_re_trains_nothing(tiny_study, tmp_path):
+    """The hybrid's steps are its own (no weights): the network it takes is not re-trained."""
+    workdir, _ = tiny_study
+
+    def more_steps(cfg):
+        hyper = cfg["models"]["tiny_any_length_gn"]["hyperparameters"]
+        cfg["models"]["tiny_any_length_gn"]["hyperparameters"] = {**hyper, "steps": 3}
+
+    jobs = plan_with(workdir, tmp_path, more_steps)
+    assert jobs == any_length_jobs(["tiny_any_length_gn"])
+
+
 def test_editing_a_models_kind_only_relabels_the_leaderboard(tiny_study, tmp_path):
     workdir, _ = tiny_study
     jobs = plan_with(
@@ -124,8 +162,7 @@ def test_editing_a_datasets_parameter(tiny_study, tmp_path):
     # the estimator-regime runs read only its series length, but depend on the file
     bench = run_jobs("tiny_a0_f8", "tiny_estimator", 0, BENCH)
     bench |= run_jobs("tiny_a0_f8", "tiny_hybrid", 0, BENCH)
-    any_length = run_jobs("tiny_a0_f8", "tiny_any_length", 0, BENCH)
-    any_length |= run_jobs("tiny_a0_f8", "tiny_any_length", 0, f"{BENCH}_n64")
+    any_length = any_length_jobs()
     assert jobs == (
         dataset_jobs("tiny_a0_f8")
         | runs

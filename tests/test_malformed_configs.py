@@ -93,6 +93,7 @@ NOISE = "datasets.tiny_noise"
 A0 = "datasets.tiny_a0_f5"
 LSTM = "models.tiny_lstm.hyperparameters"  # architecture a0_lstm
 DNN = "models.tiny_dnn.hyperparameters"  # architecture a2_dnn
+GN = "models.tiny_any_length_gn"  # weights_from: tiny_any_length
 
 # (id, mutation, the key the message must name, a regex the message must match)
 CASES = [
@@ -180,7 +181,7 @@ CASES = [
     ("epochs-zero", setting("models.tiny_lstm.epochs", 0), "models.tiny_lstm.epochs", r"0 is less than the minimum of 1"),
     ("repeats-zero", setting(f"{A0}.train.repeats", 0), f"{A0}.train.repeats", r"0 is less than the minimum of 1"),
     ("misspelt-key", setting("models.tiny_lstm.epoch", 3), "models.tiny_lstm", r"'epoch' was unexpected"),
-    ("experiment-unknown-model", setting("experiments.sweep.models", ["nope"]), "experiments.sweep.models", r"experiments.sweep.models: unknown nope; defined: tiny_any_length, tiny_diverging, tiny_dnn, tiny_estimator, tiny_hybrid, tiny_lstm"),
+    ("experiment-unknown-model", setting("experiments.sweep.models", ["nope"]), "experiments.sweep.models", r"experiments.sweep.models: unknown nope; defined: tiny_any_length, tiny_any_length_gn, tiny_diverging, tiny_dnn, tiny_estimator, tiny_hybrid, tiny_lstm"),
     ("sweep-unlabelled", setting("experiments.sweep.datasets", ["tiny_noise"]), "experiments.sweep.sweep", r"experiments.sweep.sweep is 'max_freq' but datasets tiny_noise_snr0dB, tiny_noise_snr20dB have no labels.max_freq"),
     ("seed-missing", setting(f"{A0}.seed", DELETE), A0, r"'seed' is a required property"),
     ("epsilon-for-sgd", setting("models.tiny_diverging.epsilon", 1e-8), "models.tiny_diverging", r"epsilon does not apply to optimizer sgd"),
@@ -217,6 +218,20 @@ CASES = [
     ("lengths-with-a-frequency", setting("models.tiny_any_length.generator", {"frequency": [1, 5]}), "models.tiny_any_length.generator.frequency", r"a model with lengths draws f on \[0.5, Nyquist - 0.5\] at each length; remove it"),
     ("lengths-leave-out-its-dataset", setting("models.tiny_any_length.lengths", [48, 64]), "models.tiny_any_length.lengths", r"\[48, 64\] leaves out n_samples 32 of a dataset it is trained on"),
     ("evaluate-on-beyond-lengths", setting("models.tiny_any_length.lengths", [32, 48]), "experiments.any_length.evaluate_on", r"dataset tiny_bench_n64_snr0dB has n_samples 64 but model tiny_any_length serves lengths 32 to 48 \(models.tiny_any_length.lengths\)"),
+    # A model that takes another's trained network (models.tiny_any_length_gn: weights_from
+    # tiny_any_length) names an estimator-regime model that trains its own, alike but for
+    # layers without weights.
+    ("weights-from-unknown", setting(f"{GN}.weights_from", "tiny_any"), f"{GN}.weights_from", r"unknown model 'tiny_any'; allowed: an estimator-regime model that trains its own \(tiny_estimator, tiny_hybrid, tiny_any_length\)"),
+    ("weights-from-itself", setting(f"{GN}.weights_from", "tiny_any_length_gn"), f"{GN}.weights_from", r"'tiny_any_length_gn' is this model itself; allowed: "),
+    ("weights-from-thread-regime", setting(f"{GN}.weights_from", "tiny_lstm"), f"{GN}.weights_from", r"model tiny_lstm is trained in regime thread; allowed: an estimator-regime model"),
+    ("weights-from-a-taker", setting("models.tiny_chain", {**TEST_CONFIG["models"]["tiny_any_length_gn"], "weights_from": "tiny_any_length_gn"}), "models.tiny_chain.weights_from", r"model tiny_any_length_gn takes its weights from tiny_any_length itself; name the model that trains them \(tiny_any_length\)"),
+    ("weights-from-other-architecture", setting(f"{GN}.weights_from", "tiny_estimator"), f"{GN}.architecture", r"coarse_to_fine_any is not allowed with weights_from: tiny_estimator, whose network is a coarse_to_fine"),
+    ("weights-from-other-units", setting(f"{GN}.hyperparameters.hidden_units", 16), f"{GN}.hyperparameters.hidden_units", r"16 is not allowed with weights_from: tiny_any_length, whose network was trained with 8; make them equal \(a model that takes another's weights may differ from it only in description, kind, max_minutes and hyperparameters steps, float64 \(layers without weights\)\)"),
+    ("weights-from-other-lengths", setting(f"{GN}.lengths", [32, 128]), f"{GN}.lengths", r"\[32, 128\] is not allowed with weights_from: tiny_any_length, whose network was trained with \[32, 64\]"),
+    ("weights-from-other-epochs", setting(f"{GN}.epochs", 3), f"{GN}.epochs", r"3 is not allowed with weights_from: tiny_any_length, whose network was trained with 2"),
+    ("weights-from-other-generator", setting(f"{GN}.generator", {"snr_db": [0, 30]}), f"{GN}.generator.snr_db", r"\[0, 30\] is not allowed with weights_from: tiny_any_length, whose network was trained with \[0, 20\]"),
+    ("weights-from-thread-model", setting("models.tiny_lstm.weights_from", "tiny_dnn"), "models.tiny_lstm", r"models.tiny_lstm: weights_from only apply with regime: estimator, and this model has regime: thread"),
+    ("weights-from-number", setting(f"{GN}.weights_from", 3), f"{GN}.weights_from", r"3 is not of type 'string'"),
 ]  # fmt: skip
 
 
@@ -265,6 +280,7 @@ def test_every_problem_is_reported_at_once(route, tmp_path):
         assert names_key(error, key), f"{key} not named in:\n{error}"
 
 
+TINY_ANY = TEST_CONFIG["models"]["tiny_any_length"]["hyperparameters"]
 VALID = [
     ("test-config", lambda cfg: None),
     # Generated SNR names with a minus sign are names like any other.
@@ -277,6 +293,18 @@ VALID = [
     ("estimator-options", setting("classical", {"fft_interp": {"pad": 8}, "nls": {"tol": 1}})),
     # A quoted number is a name like any other.
     ("quoted-number-name", renamed("datasets", "tiny_a0_f5", "1.5")),
+    # A model that takes another's network may set its own steps, kind, description and
+    # time guard; the workflow trains the run it takes them from where no experiment does.
+    (
+        "weights-from-own-steps-and-guard",
+        lambda cfg: cfg["models"]["tiny_any_length_gn"].update(
+            hyperparameters={**TINY_ANY, "steps": 5}, kind="learned", max_minutes=5
+        ),
+    ),
+    (
+        "weights-from-a-run-not-asked-for",
+        setting("experiments.any_length.models", ["tiny_any_length_gn"]),
+    ),
     # A ceiling may be raised.
     (
         "batch-ceiling-raised",

@@ -133,6 +133,7 @@ def test_regime_keys_are_derived_from_the_models():
             "clip",
             "val_size",
             "lengths",
+            "weights_from",
         ),
     }
 

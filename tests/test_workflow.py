@@ -168,6 +168,20 @@ def test_tiny_study_writes_every_run(tiny_study):
             assert h5.attrs["regime"] == cfg["models"][run.model]["regime"]
         assert (workdir / "logs" / "train" / f"{run.path}.log").exists()
         assert (workdir / "results" / "benchmarks" / "train" / f"{run.path}.tsv").exists()
+        base = cfg["models"][run.model].get("weights_from")
+        if base:  # not trained: the network of its base's run, that run's files beside it
+            base_dir = workdir / "results" / "runs" / run._replace(model=base).path
+            trained = json.loads((base_dir / "training.json").read_text())
+            assert status["weights_from"] == {
+                "model": base,
+                "run": f"results/runs/{run._replace(model=base).path}",
+            }
+            assert status["epochs_trained"] == trained["epochs_trained"]
+            assert status["train_minutes"] < trained["train_minutes"]
+            for name in ("history.csv", "validation.h5"):
+                assert (run_dir / name).read_bytes() == (base_dir / name).read_bytes()
+        else:
+            assert "weights_from" not in status
 
 
 @pytest.mark.slow
@@ -334,8 +348,12 @@ def test_tiny_study_evaluates_runs_on_other_datasets(tiny_study):
         f"{family}_snr{snr}dB" for family in ("tiny_bench", "tiny_bench_n64") for snr in (0, 20)
     }
     assert {test for _, test in cross} == levels
-    # the benchmark at 64 samples: the any-length network only (trained on 32 to 64)
-    assert {r.model for r, test in cross if "_n64" in test} == {"tiny_any_length"}
+    # the benchmark at 64 samples: the any-length network (trained on 32 to 64) and its
+    # hybrid only
+    assert {r.model for r, test in cross if "_n64" in test} == {
+        "tiny_any_length",
+        "tiny_any_length_gn",
+    }
     for run, test in cross:
         directory = workdir / "results" / "runs" / run.path / "on" / test
         metrics = json.loads((directory / "metrics.json").read_text())
@@ -367,12 +385,13 @@ def test_tiny_study_leaderboard(tiny_study):
     tests = study.leaderboard_datasets(cfg)
     assert tests == [f"{b}_snr{snr}dB" for b in ("tiny_bench", "tiny_bench_n64") for snr in (0, 20)]
     # per test set at 32 samples: the noise experiment's 4 runs, the bench experiment's 2,
-    # the any-length network, 2 classical; at 64 samples the any-length network and 2 classical
+    # the any-length network and its hybrid, 2 classical; at 64 samples the any-length
+    # network, its hybrid and 2 classical
     rows = Counter(zip(board["test_dataset"], board["kind"], strict=True))
     for test in tests:
         short = "_n64" not in test
         assert (rows[(test, "thread")], rows[(test, "learned")]) == (4 * short, 1 + short)
-        assert (rows[(test, "hybrid")], rows[(test, "classical")]) == (short, 2)
+        assert (rows[(test, "hybrid")], rows[(test, "classical")]) == (1 + short, 2)
     numbers = board.replace("", np.nan)
     assert (numbers["rmse"].astype(float) > 0).all()
     assert (numbers["series_per_s"].astype(float) > 0).all()

@@ -300,6 +300,7 @@ def check(config: dict) -> None:
         *_dataset_problems(config),
         *_dataset_name_problems(config),
         *_model_problems(config),
+        *_weights_from_problems(config),
         *_experiment_problems(config, datasets, experiments),
         *_regime_problems(config, datasets, experiments),
         *_classical_problems(config),
@@ -705,6 +706,107 @@ def _model_problems(config: dict) -> list[str]:
             spec["architecture"], given, f"{key}.hyperparameters"
         )
     return problems
+
+
+# A model with weights_from takes another model's trained network instead of training its
+# own: the settings that make the network must be that model's. It may differ in these
+# hyperparameters, of layers without weights (Gauss-Newton steps appended to the network)...
+WEIGHTLESS_HYPERPARAMETERS = ("steps", "float64")
+# ... and in these settings, which label it or guard a training it does not run.
+OWN_SETTINGS = ("description", "kind", "max_minutes", "weights_from")
+
+
+def _weights_from_problems(config: dict) -> list[str]:
+    """``weights_from``: a model that takes the trained network of another instead of
+    training (rule train copies its weights from that model's run on the same dataset and
+    seed). The other must be another estimator-regime model of the config that trains its
+    own (no chains), with this model's architecture and settings but for
+    :data:`WEIGHTLESS_HYPERPARAMETERS` and :data:`OWN_SETTINGS`.
+
+    Its runs need not be in the study: the train rule takes the base run's files as
+    inputs, so the workflow trains a base run no experiment asks for (and evaluates it only
+    where one does)."""
+    problems = []
+    for name, spec in config["models"].items():
+        base = spec.get("weights_from")
+        if base is None or model_settings.problems(spec, f"models.{name}"):
+            continue  # _regime_problems reports its settings (weights_from's regime, type)
+        key = f"models.{name}.weights_from"
+        trainers = [
+            m
+            for m, s in config["models"].items()
+            if m != name and s.get("regime") == "estimator" and s.get("weights_from") is None
+        ]
+        allowed = (
+            "allowed: an estimator-regime model that trains its own "
+            f"({', '.join(trainers) or 'none'})"
+        )
+        if base == name:
+            problems.append(f"{key}: '{base}' is this model itself; {allowed}")
+        elif base not in config["models"]:
+            problems.append(f"{key}: unknown model '{base}'; {allowed}")
+        elif config["models"][base].get("regime", model_settings.DEFAULT_REGIME) != "estimator":
+            problems.append(f"{key}: model {base} is trained in regime thread; {allowed}")
+        elif config["models"][base].get("weights_from") is not None:
+            origin = config["models"][base]["weights_from"]
+            problems.append(
+                f"{key}: model {base} takes its weights from {origin} itself; name the model "
+                f"that trains them ({origin}); {allowed}"
+            )
+        elif not model_settings.problems(config["models"][base], f"models.{base}"):
+            problems += _weights_setting_problems(name, spec, base, config["models"][base])
+    return problems
+
+
+def _weights_setting_problems(name: str, spec: dict, base: str, base_spec: dict) -> list[str]:
+    """The settings in which model ``name`` differs from model ``base``, whose trained
+    network it takes: each by its dotted key, both values and what may differ."""
+    key = f"models.{name}"
+    if spec["architecture"] != base_spec["architecture"]:
+        return [
+            f"{key}.architecture: {spec['architecture']} is not allowed with "
+            f"weights_from: {base}, whose network is a {base_spec['architecture']}; a model "
+            "takes the weights of a model of its own architecture"
+        ]
+    if spec["architecture"] not in models.ARCHITECTURES:
+        return []  # _model_problems reports it
+
+    def resolved(model_spec: dict) -> dict:
+        typed = model_settings.of(model_spec).model_dump()
+        hyper = {
+            **models.hyperparameters(model_spec["architecture"]),
+            **typed["hyperparameters"],
+        }
+        return {
+            **{k: v for k, v in typed.items() if k not in OWN_SETTINGS},
+            "hyperparameters": {
+                k: v for k, v in hyper.items() if k not in WEIGHTLESS_HYPERPARAMETERS
+            },
+            "generator": {**generator.DEFAULT_SPEC, **typed["generator"]},
+        }
+
+    own, theirs = resolved(spec), resolved(base_spec)
+    differ = [
+        (f"{key}.{setting}.{k}", own[setting].get(k), theirs[setting].get(k))
+        for setting in ("hyperparameters", "generator")
+        for k in sorted(own[setting].keys() | theirs[setting].keys())
+        if own[setting].get(k) != theirs[setting].get(k)
+    ]
+    differ += [
+        (f"{key}.{setting}", own[setting], theirs[setting])
+        for setting in own
+        if setting not in ("hyperparameters", "generator") and own[setting] != theirs[setting]
+    ]
+    may_differ = (
+        f"{', '.join(OWN_SETTINGS[:-1])} and hyperparameters "
+        f"{', '.join(WEIGHTLESS_HYPERPARAMETERS)} (layers without weights)"
+    )
+    return [
+        f"{dotted}: {mine!r} is not allowed with weights_from: {base}, whose network was "
+        f"trained with {other!r}; make them equal (a model that takes another's weights "
+        f"may differ from it only in {may_differ})"
+        for dotted, mine, other in differ
+    ]
 
 
 def _classical_problems(config: dict) -> list[str]:

@@ -80,6 +80,11 @@ class EstimatorModel(ModelSettings):
     # [shortest, longest] series an any-length architecture is trained on and serves
     # (sinefreq.any_length); unset: the training dataset's length only
     lengths: Annotated[list[Length], Field(min_length=2, max_length=2)] | None = None
+    # another estimator-regime model of the config whose trained network this one takes
+    # instead of training (its run on the same dataset and seed; sinefreq.config checks that
+    # the settings match but for layers without weights, e.g. Gauss-Newton steps); None:
+    # trained as the settings say
+    weights_from: str | None = None
 
     @field_validator("lengths")
     @classmethod

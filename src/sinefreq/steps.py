@@ -84,12 +84,21 @@ def make_dataset(name: str, spec: dict, out_path) -> None:
 
 
 def train(
-    dataset_path, settings: dict, seed: int, threads: int, out: dict, backend: str | None = None
+    dataset_path,
+    settings: dict,
+    seed: int,
+    threads: int,
+    out: dict,
+    backend: str | None = None,
+    base: dict | None = None,
 ) -> None:
     """Train one (dataset, model, seed) run in its regime, as its ``settings`` (a model's
     config, :func:`sinefreq.config.training_settings`) say. ``out`` holds the
     paths ``model``, ``history`` (CSV, one row per epoch), ``status`` (JSON: diverged,
-    epochs, wall time, numerics) and ``validation`` (HDF5: the series it validated on)."""
+    epochs, wall time, numerics) and ``validation`` (HDF5: the series it validated on).
+
+    A model with ``weights_from`` is not trained: it takes the trained network of the run
+    whose files ``base`` holds (the same four keys; :func:`_take_weights`)."""
     import time
 
     from sinefreq import any_length, contract, models, training
@@ -103,6 +112,9 @@ def train(
     typed = model_settings.of(settings)
     model = models.build_model(typed.architecture, n_samples, **typed.hyperparameters)
     model.summary()
+    if getattr(typed, "weights_from", None):
+        _take_weights(model, settings, seed, base, out)
+        return
     start = time.monotonic()
     if isinstance(typed, model_settings.EstimatorModel):
         from sinefreq import regime  # imports Keras: after configure_runtime
@@ -153,6 +165,124 @@ def train(
             "sinefreq_version": __version__,
         },
     )
+
+
+def _take_weights(model, settings: dict, seed: int, base: dict | None, out: dict) -> None:
+    """Rule train for a model with ``weights_from``: copy the trained network of the base
+    run (``base``: its ``model``, ``history``, ``status`` and ``validation`` paths) into
+    ``model`` (:func:`copy_network`) and save it as a trained run: its ``.keras`` file with
+    the base model's contract, the base run's history and validation series, and a
+    training record with the base's epochs, ``weights_from`` (the model and the run folder
+    the weights came from) and the minutes the copy took. Writes nothing if the weights do
+    not fit."""
+    import shutil
+    import time
+
+    import keras
+
+    from sinefreq import contract, models, training
+
+    if not base:
+        raise ValueError(
+            f"weights_from: {settings['weights_from']} needs the files of that model's run "
+            "on the same dataset and seed (base); none were given"
+        )
+    start = time.monotonic()
+    models.register_custom_objects()  # the custom layers, for safe-mode loading
+    trained = keras.saving.load_model(base["model"], safe_mode=True, compile=False)
+    copy_network(trained, model)
+    served = contract.read(base["model"])
+    if served is None:
+        raise ValueError(f"{base['model']}: holds no contract (what it serves); train it again")
+    record = io.read_json(base["status"])
+    with io.atomic_path(out["model"]) as tmp:
+        training.save_model(model, tmp)
+        contract.write(tmp, served)
+    for name in ("history", "validation"):
+        with io.atomic_path(out[name]) as tmp:
+            shutil.copyfile(base[name], tmp)
+    run = Path(base["model"]).parent.as_posix()
+    print(f"weights_from: {settings['weights_from']}'s run {run}; not trained")
+    io.write_json(
+        out["status"],
+        {
+            **{k: record[k] for k in ("diverged", "epochs_trained", "final_loss")},
+            "parameters": model.count_params(),
+            "seed": seed,
+            "settings": settings,
+            "train_minutes": (time.monotonic() - start) / 60.0,
+            "numerics": training.numerics(),
+            "sinefreq_version": __version__,
+            "weights_from": {"model": settings["weights_from"], "run": run},
+        },
+    )
+
+
+def copy_network(trained, model) -> None:
+    """Set the weights of ``model``'s network to ``trained``'s: each network being the
+    model less any Gauss-Newton steps that pass its estimate through in training
+    (:func:`sinefreq.estimators.coarse_network`), matched by place
+    (:func:`_weight_places`). Every weight of ``trained``'s network must find a place of
+    its shape, and every trainable weight of ``model`` be filled; otherwise ValueError
+    naming them, before any weight is set."""
+    from sinefreq import estimators
+
+    source = _weight_places(estimators.coarse_network(trained))
+    target = _weight_places(estimators.coarse_network(model))
+    homeless = [
+        f"{place} {tuple(weight.shape)}"
+        for place, weight in source.items()
+        if place not in target or tuple(target[place].shape) != tuple(weight.shape)
+    ]
+    filled = {id(target[place]) for place in source if place in target}
+    unfilled = [w.path for w in model.trainable_weights if id(w) not in filled]
+    problems = []
+    if homeless:
+        problems.append(
+            "weights of the trained network with no place of that shape in this model: "
+            + ", ".join(homeless)
+        )
+    if unfilled:
+        problems.append("trainable weights of this model it has none for: " + ", ".join(unfilled))
+    if problems:
+        raise ValueError(
+            "cannot take the trained network's weights (weights_from needs the same "
+            "architecture and the same hyper-parameters but for layers without weights): "
+            + "; ".join(problems)
+        )
+    for place, weight in source.items():
+        target[place].assign(weight.numpy())
+
+
+def _weight_places(network) -> dict:
+    """The weights of ``network``'s layers by place, ``layer/index:name``: the layer by
+    its name, or, where Keras named it after its class (``dense``, ``dense_3``: the count
+    depends on what the process built before), by its class and its rank among those
+    layers in the network's order (``dense#0``)."""
+    import re
+
+    places, ranks = {}, {}
+    for layer in network.layers:
+        if not layer.weights:
+            continue
+        own = _snake_case(type(layer).__name__)
+        name = layer.name
+        if re.fullmatch(rf"{re.escape(own)}(_\d+)?", name):
+            ranks[own] = ranks.get(own, -1) + 1
+            name = f"{own}#{ranks[own]}"
+        for index, weight in enumerate(layer.weights):
+            places[f"{name}/{index}:{weight.name}"] = weight
+    return places
+
+
+def _snake_case(name: str) -> str:
+    """A class name as Keras names its layers by default (``GaussNewtonRefine`` ->
+    ``gauss_newton_refine``)."""
+    import re
+
+    name = re.sub(r"\W+", "", name)
+    name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
 def _fit_estimator(model, n_samples: int, settings, seed: int):
