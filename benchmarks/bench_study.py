@@ -283,11 +283,21 @@ def dag_costs(dag: list[dict], table) -> tuple[dict, dict, int]:
     return cost, needs, len(benchmarked) - len(cost)
 
 
+# Rules the workflow defines once per family of datasets (rules/data.smk, classical.smk).
+FAMILY_RULES = ("dataset", "bound", "classical", "evaluate_on")
+
+
+def _rule_kind(rule: str) -> str:
+    """A rule's name, ``<rule>_<family>`` for one defined per family (listed once)."""
+    kind = next((k for k in FAMILY_RULES if rule.startswith(f"{k}_")), None)
+    return f"{kind}_<family>" if kind else rule
+
+
 def print_critical_path(dag: list[dict], table, source: str, cores: int) -> None:
     cost, needs, missing = dag_costs(dag, table)
     chain, total = speed.critical_path(needs, cost)
     rules = {j["job"]: j["rule"] for j in dag}
-    free = sorted({j["rule"] for j in dag if not j["benchmark"]})
+    free = sorted({_rule_kind(j["rule"]) for j in dag if not j["benchmark"]})
     rows, running = [], 0.0
     for i, job in enumerate(chain, 1):
         running += cost.get(job, 0.0)
@@ -354,17 +364,19 @@ def benchmark_tree(path: Path) -> tuple[Path, Path | None]:
     return path, None
 
 
-def evaluation_families(configfile: Path) -> dict:
-    """The study's evaluate_on families (each evaluate_on job's datasets), from its config."""
+def study_families(configfile: Path) -> tuple[dict, dict]:
+    """The study's evaluate_on families (each evaluate_on job's datasets) and dataset
+    families (each classical job's), from its config."""
     from sinefreq import config as study
 
-    return study.evaluation_families(study.load(configfile, ROOT / "config" / "schema.yaml"))
+    cfg = study.load(configfile, ROOT / "config" / "schema.yaml")
+    return study.evaluation_families(cfg), study.dataset_families(cfg)
 
 
-def load_tree(path: Path, families: dict):
+def load_tree(path: Path, families: tuple[dict, dict]):
     tree, results = benchmark_tree(path)
     table = speed.read_benchmarks(tree)
-    return (speed.with_work(table, results, families) if results else table), tree
+    return (speed.with_work(table, results, *families) if results else table), tree
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -384,7 +396,7 @@ def main(argv: list[str] | None = None) -> int:
         _dag_child(str(args.configfile), args.dag_child)
         return 0
 
-    families = evaluation_families(args.configfile)
+    families = study_families(args.configfile)
     now, now_tree = load_tree(args.results, families)
     newest = next(iter(run_logs(args.logs)), None) if args.logs.is_dir() else None
     notes = [f"{len(now)} benchmark files, any run's: the newest for each job"]

@@ -1,40 +1,50 @@
-rule classical:
-    input:
-        dataset=paths.DATASET,
-    output:
-        metrics=paths.CLASSICAL_METRICS,
-        predictions=paths.CLASSICAL_PREDICTIONS,
-    log:
-        paths.log("classical"),
-    benchmark:
-        paths.benchmark("classical")
-    conda:
-        ENV
-    threads: 1
-    resources:
-        mem_mb=2000,
-        runtime=15,
-    params:
-        options=lambda w: config["classical"][w.method],
-        code=step_code("classical_estimate"),
-    script:
-        "../scripts/classical.py"
+# The classical estimators and the bounds, one job per family of datasets (all levels of
+# an SNR list, or one dataset), and for the estimators per method, so that editing one
+# estimator's options re-runs its jobs alone. Rules classical_<family>, bound_<family>.
+for family, datasets in DATASET_FAMILIES.items():
 
+    rule:
+        name:
+            f"classical_{family}"
+        input:
+            dataset=[paths.fill(paths.DATASET, dataset=d) for d in datasets],
+        output:
+            metrics=[paths.fill(paths.CLASSICAL_METRICS, dataset=d) for d in datasets],
+            predictions=[
+                paths.fill(paths.CLASSICAL_PREDICTIONS, dataset=d) for d in datasets
+            ],
+        log:
+            paths.log("classical", family=family),
+        benchmark:
+            paths.benchmark("classical", family=family)
+        conda:
+            ENV
+        threads: 1
+        resources:
+            mem_mb=2000,
+            runtime=15 * len(datasets),
+        params:
+            options=lambda w: config["classical"][w.method],
+            code=step_code("classical_estimates"),
+        script:
+            "../scripts/classical.py"
 
-rule bound:
-    input:
-        dataset=paths.DATASET,
-    output:
-        paths.BOUND,
-    log:
-        paths.log("bound"),
-    conda:
-        ENV
-    threads: 1
-    resources:
-        mem_mb=2000,
-        runtime=15,
-    params:
-        code=step_code("bound"),
-    script:
-        "../scripts/bound.py"
+    rule:
+        name:
+            f"bound_{family}"
+        input:
+            dataset=[paths.fill(paths.DATASET, dataset=d) for d in datasets],
+        output:
+            [paths.fill(paths.BOUND, dataset=d) for d in datasets],
+        log:
+            paths.log("bound", family=family),
+        conda:
+            ENV
+        threads: 1
+        resources:
+            mem_mb=2000,
+            runtime=15 * len(datasets),
+        params:
+            code=step_code("bounds"),
+        script:
+            "../scripts/bound.py"

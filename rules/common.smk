@@ -48,6 +48,8 @@ RUNS = study.runs(config)
 # by family (an SNR list's levels): one evaluate_on job per (run, family).
 CROSS = study.cross_evaluations(config)
 EVALUATION_FAMILIES = study.evaluation_families(config)
+# Every dataset by family: one dataset, bound and (per method) classical job per family.
+DATASET_FAMILIES = study.dataset_families(config)
 BENCHMARKS = study.leaderboard_datasets(config)
 ENV = "../envs/sinefreq.yaml"
 
@@ -295,7 +297,7 @@ def speed_benchmarks():
         ),
         *expand(
             paths.benchmark("classical"),
-            dataset=config["datasets"],
+            family=DATASET_FAMILIES,
             method=config["classical"],
         ),
     ]

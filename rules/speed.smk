@@ -24,6 +24,7 @@ rule speed:
         runtime=10,
     params:
         families=EVALUATION_FAMILIES,
+        dataset_families=DATASET_FAMILIES,
         code=step_code("speed"),
     script:
         "../scripts/speed.py"

@@ -1,11 +1,13 @@
-"""Rule classical: a classical estimator on both splits of a dataset."""
+"""Rules classical_<family>: a classical estimator on both splits of each dataset of a
+family."""
 
 from sinefreq import steps
 
 with steps.logged(snakemake.log[0]):
-    steps.classical_estimate(
+    steps.classical_estimates(
         snakemake.input.dataset,
         snakemake.wildcards.method,
         snakemake.params.options,
-        dict(snakemake.output.items()),
+        snakemake.output.metrics,
+        snakemake.output.predictions,
     )

@@ -3,4 +3,9 @@
 from sinefreq import steps
 
 with steps.logged(snakemake.log[0]):
-    steps.speed(snakemake.input.benchmarks, snakemake.params.families, snakemake.output[0])
+    steps.speed(
+        snakemake.input.benchmarks,
+        snakemake.params.families,
+        snakemake.params.dataset_families,
+        snakemake.output[0],
+    )

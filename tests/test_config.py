@@ -99,6 +99,25 @@ def test_evaluate_on_expands_snr_lists_and_skips_own_datasets(schema_path):
     assert study.snr_family("tiny_bench_snr20dB", 20) == "tiny_bench"
 
 
+def test_dataset_families_hold_every_dataset_once_by_the_entry_that_made_it(schema_path):
+    cfg = validated(TEST_CONFIG, schema_path)
+    families = study.dataset_families(cfg)
+    # one dataset, bound and (per method) classical job per family, in the config's order
+    assert families == {
+        "tiny_a0_f5": ["tiny_a0_f5"],
+        "tiny_a0_f8": ["tiny_a0_f8"],
+        "tiny_a0_f10": ["tiny_a0_f10"],
+        "tiny_noise": ["tiny_noise_snr0dB", "tiny_noise_snr20dB"],
+        "tiny_bench": ["tiny_bench_snr0dB", "tiny_bench_snr20dB"],
+        "tiny_bench_n64": ["tiny_bench_n64_snr0dB", "tiny_bench_n64_snr20dB"],
+    }
+    assert list(families) == list(TEST_CONFIG["datasets"])
+    assert [d for ds in families.values() for d in ds] == list(cfg["datasets"])
+    # evaluate_on's families are these families, or the part of one that it names
+    for family, tests in study.evaluation_families(cfg).items():
+        assert set(tests) <= set(families[family])
+
+
 def test_aliasing_is_allowed_when_the_dataset_says_so(schema_path):
     cfg = edit("datasets.tiny_a0_f5.train.frequencies", {"integers": [1, 16]})
     cfg["datasets"]["tiny_a0_f5"]["allow_aliasing"] = True

@@ -29,6 +29,7 @@ AGGREGATION = {
 # run, and the leaderboard reads those evaluations.
 BENCH = "tiny_bench"
 EVALUATE_ON = f"evaluate_on_{BENCH}"
+NOISE_MODELS = ("tiny_dnn", "tiny_lstm")  # the noise experiment's, evaluated on BENCH
 # The any-length network is evaluated on the benchmark at another length too, and so is
 # its hybrid, which takes the network's trained weights (weights_from) instead of training.
 EVALUATE_ON_N64 = f"evaluate_on_{BENCH}_n64"
@@ -52,10 +53,23 @@ def experiment_figures(experiment):
     }
 
 
-def dataset_jobs(dataset):
-    wildcards = f"dataset={dataset}"
-    return {("dataset", wildcards), ("bound", wildcards)} | {
-        ("classical", f"{wildcards}, method={m}") for m in ("fft_interp", "nls")
+# The rules defined once per family of datasets (an entry of the config's datasets: an
+# SNR list's levels, or one dataset): rule dataset_<family>, bound_<family> and, per
+# method, classical_<family>.
+FAMILIES = list(load_yaml(ROOT / "config" / "test.yaml")["datasets"])
+FAMILY_RULES = ("dataset", "bound", "classical")
+
+
+def rule_kind(rule):
+    """``dataset`` for rule dataset_<family> (and so on), any other rule itself."""
+    return next((k for k in FAMILY_RULES if rule.removeprefix(f"{k}_") in FAMILIES), rule)
+
+
+def dataset_jobs(family):
+    """The jobs of a family of datasets: one dataset and one bound job, and one classical
+    job per method."""
+    return {(f"dataset_{family}", ""), (f"bound_{family}", "")} | {
+        (f"classical_{family}", f"method={m}") for m in ("fft_interp", "nls")
     }
 
 
@@ -174,6 +188,20 @@ def test_editing_a_datasets_parameter(tiny_study, tmp_path):
         | experiment_figures("bench")
         | experiment_figures("any_length")
     )
+
+
+def test_editing_an_snr_lists_parameter_reruns_its_familys_jobs(tiny_study, tmp_path):
+    """Both levels of tiny_bench are drawn, bounded and estimated in one job each (per
+    method), and every run evaluated on them is evaluated again, in one job per run."""
+    workdir, _ = tiny_study
+    jobs = plan_with(workdir, tmp_path, lambda c: c["datasets"][BENCH].update(seed=99))
+    evaluated = [
+        *(f"dataset=tiny_noise_snr{snr}dB, model={m}" for snr in (0, 20) for m in NOISE_MODELS),
+        *(f"dataset=tiny_a0_f8, model={m}" for m in ("tiny_estimator", "tiny_hybrid")),
+        *(f"dataset=tiny_a0_f8, model={m}" for m in ANY_LENGTH),
+    ]
+    evaluate_on = {(EVALUATE_ON, f"{run}, seed=0") for run in evaluated}
+    assert jobs == (dataset_jobs(BENCH) | evaluate_on | {("speed", "")} | AGGREGATION | LEADERBOARD)
 
 
 def test_editing_one_builders_code(tiny_study):
@@ -313,7 +341,7 @@ def every_job(tiny_study):
 
 
 def jobs_of(rules, every_job):
-    return {job for job in every_job if job[0] in rules}
+    return {job for job in every_job if rule_kind(job[0]) in rules}
 
 
 def test_the_code_edit_table_names_every_module():

@@ -188,13 +188,14 @@ def test_cli_prints_the_four_tables(results, tmp_path):
     for job, (wall, cpu, rss) in JOBS.items():
         write_benchmark(before, job, 2 * wall, cpu, rss)
     dag = [
-        {"job": "dataset[dataset=d1]", "rule": "dataset", "benchmark": None, "needs": []},
+        {"job": "dataset_d1", "rule": "dataset_d1", "benchmark": None, "needs": []},
+        {"job": "bound_d1", "rule": "bound_d1", "benchmark": None, "needs": ["dataset_d1"]},
         *(
             {
                 "job": job,
                 "rule": speed.rule_of(job),
                 "benchmark": f"results/benchmarks/{job}.tsv",
-                "needs": ["dataset[dataset=d1]"]
+                "needs": ["dataset_d1"]
                 + ([] if job.startswith(("train", "classical")) else ["train/d1/m/seed0"]),
             }
             for job in JOBS
@@ -231,7 +232,9 @@ def test_cli_prints_the_four_tables(results, tmp_path):
     assert "an estimate of a one-core run" in out and "COMPUTED" in out
     assert serial[2][2] == "0:02:14"  # 134 s of job wall time
     # train seed1 (60 s) beats train seed0 (40 s) -> evaluate seed0 (12 s)
-    assert [r[2] for r in path_now[2:]] == ["dataset[dataset=d1]", "train/d1/m/seed1", "all"]
+    assert [r[2] for r in path_now[2:]] == ["dataset_d1", "train/d1/m/seed1", "all"]
+    # rules defined once per family are named once
+    assert "counted 0: all, bound_<family>, dataset_<family>" in out
     assert "critical path: 60.0 s" in out
     assert "critical path: 120.0 s" in out  # before: every wall doubled
     assert len(path_before) > 2
@@ -258,3 +261,28 @@ def test_an_evaluate_on_jobs_work_is_that_of_every_dataset_of_its_family(results
     assert math.isnan(speed.job_work_s(job, results))
     (results / "runs/d1/m/seed0/on/noise_snr10dB/metrics.json").unlink()
     assert math.isnan(speed.job_work_s(job, results, families)), "a level's record is missing"
+
+
+def test_a_classical_jobs_work_is_that_of_every_dataset_of_its_family(results):
+    job = "classical/noise/nls"
+    write_benchmark(results / "benchmarks", job, 3.0, 2.0, 100.0)
+    splits = {"train": {"n": 100}, "test": {"n": 50}}
+    dataset_families = {"noise": ["noise_snr0dB", "noise_snr10dB"]}
+    for level, rate in (("noise_snr0dB", 500.0), ("noise_snr10dB", 250.0)):
+        write_json(
+            results / f"classical/{level}/nls/metrics.json",
+            {"series_per_s": rate, "splits": splits},
+        )
+    table = speed.with_work(
+        speed.read_benchmarks(results / "benchmarks"), results, dataset_families=dataset_families
+    )
+    row = table.set_index("job").loc[job]
+    assert row["rule"] == "classical"
+    assert row["work_s"] == pytest.approx(250 / 500.0 + 250 / 250.0)
+    assert row["startup_s"] == pytest.approx(3.0 - 1.5)
+    # the evaluate_on families do not name a classical job's datasets
+    assert math.isnan(speed.job_work_s(job, results, families=dataset_families))
+    assert speed.work_records(job, "out", dataset_families=dataset_families) == [
+        Path("out/classical/noise_snr0dB/nls/metrics.json"),
+        Path("out/classical/noise_snr10dB/nls/metrics.json"),
+    ]

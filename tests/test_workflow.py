@@ -91,10 +91,16 @@ def test_default_study_plan(tmp_path, default_config):
     assert all(len(e["seeds"]) >= 3 for e in thread)
     n_datasets = len(default_config["datasets"])
     assert n_datasets == 12 + 9 + 9 + 1 + 2 * 9 + 5 * 9
+    # One dataset, bound and (per method) classical job per family of datasets: the 12
+    # without an SNR list and bench_clean alone, the 9 lists of levels (noise, bench_noise,
+    # the two AR(1) benchmarks, the five lengths) each in one job.
+    families = study.dataset_families(default_config)
+    assert len(families) == 12 + 1 + 9
+    assert sum(map(len, families.values())) == n_datasets
     assert jobs == Counter(
-        dataset=n_datasets,
-        bound=n_datasets,
-        classical=n_datasets * len(default_config["classical"]),
+        **{f"dataset_{family}": 1 for family in families},
+        **{f"bound_{family}": 1 for family in families},
+        **{f"classical_{family}": len(default_config["classical"]) for family in families},
         frequency_figure=len(default_config["experiments"]),
         train=len(runs),
         evaluate=len(runs),

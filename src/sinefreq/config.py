@@ -250,6 +250,17 @@ def snr_family(name: str, snr_db: float | None) -> str:
     return name if snr_db is None else name.removesuffix(snr_dataset_name("", snr_db))
 
 
+def dataset_families(config: dict) -> dict[str, list[str]]:
+    """Every dataset of a prepared ``config`` by the entry that made it: an SNR list's
+    levels under the list's name, any other dataset alone, in the config's order. The
+    dataset, bound and classical rules run one job per family (per estimator, for
+    classical)."""
+    families: dict[str, list[str]] = {}
+    for name, spec in config["datasets"].items():
+        families.setdefault(snr_family(name, spec.get("snr_db")), []).append(name)
+    return families
+
+
 def expand_snr_levels(config: dict) -> None:
     """Replace each dataset whose ``snr_db`` is a list by one dataset per level.
 

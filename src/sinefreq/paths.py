@@ -69,17 +69,19 @@ CAPTION = RESULTS + "/report/captions/{name}.rst"
 # -- Jobs' logs and benchmarks -------------------------------------------------------
 # A job's name, by rule: its log is LOGS/<name>.log, and for the BENCHMARKED rules its
 # benchmark is BENCHMARKS/<name>.tsv, from whose name the speed table reads the rule and
-# run back (their names tell them apart; the figure rules' names need not).
+# run back (their names tell them apart; the figure rules' names need not). The rules
+# run one job per family of datasets (an SNR list's levels, or one dataset) are one rule
+# per family in the workflow (dataset_<family>, ...), under their common name here.
 LOGS = "logs"
 BENCHMARKS = f"{RESULTS}/benchmarks"
 JOBS = {
-    "dataset": "dataset/{dataset}",
+    "dataset": "dataset/{family}",
     "train": f"train/{RUN}",
     "evaluate": f"evaluate/{RUN}",
     "evaluate_on": f"evaluate/{RUN}" + "/on/{family}",
     "aggregate": "aggregate",
-    "classical": "classical/{dataset}/{method}",
-    "bound": "bound/{dataset}",
+    "classical": "classical/{family}/{method}",
+    "bound": "bound/{family}",
     "experiment_figures": "figures/{experiment}",
     "sweep_figure": "figures/{experiment}_error_vs_{sweep}",
     "frequency_figure": "figures/{experiment}_error_vs_frequency",

@@ -83,6 +83,13 @@ def make_dataset(name: str, spec: dict, out_path) -> None:
         )
 
 
+def make_datasets(specs: dict, out_paths: list) -> None:
+    """Rule dataset_<family>: :func:`make_dataset` for each ``name: spec`` of a family, to
+    the path at its place in ``out_paths``."""
+    for (name, spec), out_path in zip(specs.items(), out_paths, strict=True):
+        make_dataset(name, spec, out_path)
+
+
 def train(
     dataset_path,
     settings: dict,
@@ -395,6 +402,20 @@ def classical_estimate(dataset_path, method: str, options: dict, out: dict) -> N
     write_evaluation(predictions, run, attrs, out)
 
 
+def classical_estimates(
+    dataset_paths: list, method: str, options: dict, metrics_paths: list, predictions_paths: list
+) -> None:
+    """Rule classical_<family>: :func:`classical_estimate` on each dataset of a family,
+    writing its metrics and predictions to the paths at its place in ``metrics_paths`` and
+    ``predictions_paths``."""
+    for dataset_path, metrics_path, predictions_path in zip(
+        dataset_paths, metrics_paths, predictions_paths, strict=True
+    ):
+        print(f"{method} on {dataset_path}:")
+        out = {"metrics": metrics_path, "predictions": predictions_path}
+        classical_estimate(dataset_path, method, options, out)
+
+
 def dataset_noise(attrs: dict) -> dict | None:
     """The noise model entry a dataset was drawn with (None: white, as before noise models)."""
     return attrs["spec"].get("noise")
@@ -418,6 +439,13 @@ def bound(dataset_path, out_path) -> None:
     }
     io.write_json(out_path, result)
     print(result)
+
+
+def bounds(dataset_paths: list, out_paths: list) -> None:
+    """Rule bound_<family>: :func:`bound` of each dataset of a family, to the path at its
+    place in ``out_paths``."""
+    for dataset_path, out_path in zip(dataset_paths, out_paths, strict=True):
+        bound(dataset_path, out_path)
 
 
 def predict_splits(splits: dict, estimator_of) -> dict:
@@ -652,9 +680,12 @@ def report_texts(inputs: dict, experiments: dict, labels: dict, out: dict) -> No
                 tmp.write_text(written[name])
 
 
-def speed(benchmark_files: list, families: dict, out_path) -> None:
+def speed(benchmark_files: list, families: dict, dataset_families: dict, out_path) -> None:
     """Time per rule from the jobs' benchmark files (and the work their records hold;
-    ``families``: the datasets of each evaluate_on job's family)."""
+    ``families``: the datasets of each evaluate_on job's family, ``dataset_families``: of
+    each classical job's)."""
     from sinefreq import speed as timing
 
-    timing.write_summary(benchmark_files, out_path, families=families)
+    timing.write_summary(
+        benchmark_files, out_path, families=families, dataset_families=dataset_families
+    )
