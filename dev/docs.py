@@ -109,22 +109,43 @@ def seed_section(name: str, seeds) -> str:
     return f"### `{name}`\n\n" + table(header, rows)
 
 
+def db_cell(row) -> str:
+    """dB above the bound of a leaderboard row: the median over seeds and, for a network
+    trained more than once, the range of its seeds in brackets."""
+    median = number(row["db_above_bound"], "+.1f", "n/a")
+    seeds = (row["rmse_seed_min"], row["rmse_seed_max"])
+    if row["n_runs"] - row["n_diverged"] < 2 or not all(map(math.isfinite, seeds)):
+        return median
+    lo, hi = (20 * math.log10(rmse / row["bound_rmse"]) for rmse in seeds)
+    return f"{median} [{lo:+.1f}, {hi:+.1f}]"
+
+
 def leaderboard_sections(board) -> list[str]:
-    """Per family of noisy test sets: dB above the exact bound, estimator by SNR level, a
-    network trained on several datasets at its best one, and the bound's RMSE below."""
+    """Per family of noisy test sets: dB above the exact bound, estimator by SNR level (a
+    network trained several times: the median and the range of its seeds), a network
+    trained on several datasets at its best one, and the bound's RMSE below."""
     noisy = board[board["snr_db"].notna()].copy()
     noisy["family"] = [SNR_NAME.match(t)["family"] for t in noisy["test_dataset"]]
+    noisy["cell"] = [db_cell(row) for _, row in noisy.iterrows()]
     sections = []
     for family, rows in noisy.groupby("family", sort=True):
         best = rows.sort_values("db_above_bound").drop_duplicates(["estimator", "snr_db"])
         grid = best.pivot(index="estimator", columns="snr_db", values="db_above_bound")
+        cells = best.pivot(index="estimator", columns="snr_db", values="cell")
         levels = sorted(grid.columns)
         kinds = best.drop_duplicates("estimator").set_index("estimator")["kind"]
         # Kind by kind, then closest to the bound at the highest SNR first.
         top = grid[levels[-1]].fillna(math.inf)
         order = sorted(grid.index, key=lambda e: (KIND_ORDER.index(kinds[e]), top[e], e))
         body = [
-            [name, kinds[name], *(number(grid.loc[name, s], "+.1f", "n/a") for s in levels)]
+            [
+                name,
+                kinds[name],
+                *(
+                    cells.loc[name, s] if isinstance(cells.loc[name, s], str) else "n/a"
+                    for s in levels
+                ),
+            ]
             for name in order
         ]
         bound = rows.drop_duplicates("snr_db").set_index("snr_db")["bound_rmse"]

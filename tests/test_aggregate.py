@@ -210,6 +210,8 @@ def test_leaderboard_rows_medians_outliers_and_intervals():
     assert (net["kind"], net["n_runs"], net["n_diverged"]) == ("learned", 3, 1)
     rmses = [np.sqrt(np.mean(large**2)), np.sqrt(np.mean((3 * large) ** 2))]
     assert net["rmse"] == pytest.approx(np.median(rmses))
+    # the range over the seeds that did not diverge: how much one training run moves it
+    assert (net["rmse_seed_min"], net["rmse_seed_max"]) == pytest.approx((min(rmses), max(rmses)))
     assert net["outlier_rate"] == pytest.approx(0.1)
     assert net["rmse_lo"] < net["rmse"] < net["rmse_hi"]
     assert net["db_above_bound"] == pytest.approx(20 * np.log10(net["rmse"] / 0.1))

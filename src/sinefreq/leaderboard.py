@@ -2,9 +2,10 @@
 
 One row per (estimator, training dataset, test dataset): a network trained on one dataset
 is one estimator, a classical method another. Errors are in cycles per window; a network
-with several seeds gets the median over the seeds that did not diverge, and its RMSE a
-bootstrap interval of that median (the test series resampled, the same resamples for every
-estimator on a test set, so that close curves can be told apart).
+with several seeds gets the median over the seeds that did not diverge, the range of its
+seeds' RMSE (how much one training run moves it), and a bootstrap interval of the median
+RMSE (the test series resampled, the same resamples for every estimator on a test set, so
+that close curves can be told apart).
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ COLUMNS = [
     "rmse",
     "rmse_lo",
     "rmse_hi",
+    "rmse_seed_min",
+    "rmse_seed_max",
     "mae",
     "bias",
     "outlier_rate",
@@ -88,7 +91,8 @@ def table(
     for (name, train, test), runs in groups.items():
         kept = [r for r in runs if not r["diverged"]]
         errs = [errors(r) for r in kept]
-        rmse = _median(np.sqrt(np.mean(e**2)) for e in errs)
+        seed_rmse = [float(np.sqrt(np.mean(e**2))) for e in errs]
+        rmse = _median(seed_rmse)
         lo = hi = np.nan
         if errs and np.isfinite(rmse):
             if test not in indices:
@@ -111,6 +115,8 @@ def table(
                 "rmse": rmse,
                 "rmse_lo": lo,
                 "rmse_hi": hi,
+                "rmse_seed_min": min(seed_rmse, default=np.nan),
+                "rmse_seed_max": max(seed_rmse, default=np.nan),
                 "mae": _median(np.mean(np.abs(e)) for e in errs),
                 "bias": _median(np.mean(e) for e in errs),
                 "outlier_rate": _median(np.mean(np.abs(e) > OUTLIER_CYCLES) for e in errs),
