@@ -283,8 +283,9 @@ def dag_costs(dag: list[dict], table) -> tuple[dict, dict, int]:
     return cost, needs, len(benchmarked) - len(cost)
 
 
-# Rules the workflow defines once per family of datasets (rules/data.smk, classical.smk).
-FAMILY_RULES = ("dataset", "bound", "classical", "evaluate_on")
+# Rules the workflow defines once per family of datasets (rules/data.smk, classical.smk)
+# or per family and model (rules/evaluate.smk).
+FAMILY_RULES = ("dataset", "bound", "classical", "evaluate")
 
 
 def _rule_kind(rule: str) -> str:
@@ -364,19 +365,18 @@ def benchmark_tree(path: Path) -> tuple[Path, Path | None]:
     return path, None
 
 
-def study_families(configfile: Path) -> tuple[dict, dict]:
-    """The study's evaluate_on families (each evaluate_on job's datasets) and dataset
-    families (each classical job's), from its config."""
+def study_records(configfile: Path) -> dict:
+    """Each benchmarked job of the study -> the files where it records its work, from its
+    config (as the speed rule is given them)."""
     from sinefreq import config as study
 
-    cfg = study.load(configfile, ROOT / "config" / "schema.yaml")
-    return study.evaluation_families(cfg), study.dataset_families(cfg)
+    return study.work_records(study.load(configfile, ROOT / "config" / "schema.yaml"))
 
 
-def load_tree(path: Path, families: tuple[dict, dict]):
+def load_tree(path: Path, records: dict):
     tree, results = benchmark_tree(path)
     table = speed.read_benchmarks(tree)
-    return (speed.with_work(table, results, *families) if results else table), tree
+    return (speed.with_work(table, results, records) if results else table), tree
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -396,8 +396,8 @@ def main(argv: list[str] | None = None) -> int:
         _dag_child(str(args.configfile), args.dag_child)
         return 0
 
-    families = study_families(args.configfile)
-    now, now_tree = load_tree(args.results, families)
+    records = study_records(args.configfile)
+    now, now_tree = load_tree(args.results, records)
     newest = next(iter(run_logs(args.logs)), None) if args.logs.is_dir() else None
     notes = [f"{len(now)} benchmark files, any run's: the newest for each job"]
     if newest and len(now):
@@ -409,7 +409,7 @@ def main(argv: list[str] | None = None) -> int:
     print_rules(now, str(now_tree), notes)
     trees = [(str(now_tree), now)]
     if args.before:
-        before, before_tree = load_tree(args.before, families)
+        before, before_tree = load_tree(args.before, records)
         print_rules_compared(now, before, str(now_tree), str(before_tree))
         trees.append((str(before_tree), before))
     print_serial_bound(trees)

@@ -1,6 +1,6 @@
 # The classical estimators and the bounds, one job per family of datasets (all levels of
-# an SNR list, or one dataset), and for the estimators per method, so that editing one
-# estimator's options re-runs its jobs alone. Rules classical_<family>, bound_<family>.
+# an SNR list, or one dataset): rules classical_<family> (every estimator of the config on
+# each dataset of the family) and bound_<family>.
 for family, datasets in DATASET_FAMILIES.items():
 
     rule:
@@ -9,10 +9,8 @@ for family, datasets in DATASET_FAMILIES.items():
         input:
             dataset=[paths.fill(paths.DATASET, dataset=d) for d in datasets],
         output:
-            metrics=[paths.fill(paths.CLASSICAL_METRICS, dataset=d) for d in datasets],
-            predictions=[
-                paths.fill(paths.CLASSICAL_PREDICTIONS, dataset=d) for d in datasets
-            ],
+            metrics=classical_files(paths.CLASSICAL_METRICS, datasets),
+            predictions=classical_files(paths.CLASSICAL_PREDICTIONS, datasets),
         log:
             paths.log("classical", family=family),
         benchmark:
@@ -24,7 +22,7 @@ for family, datasets in DATASET_FAMILIES.items():
             mem_mb=2000,
             runtime=15 * len(datasets),
         params:
-            options=lambda w: config["classical"][w.method],
+            methods=config["classical"],
             code=step_code("classical_estimates"),
         script:
             "../scripts/classical.py"

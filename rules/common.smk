@@ -44,10 +44,12 @@ except study.ConfigError as err:
     raise WorkflowError(str(err)) from None
 
 RUNS = study.runs(config)
-# (run, test dataset) pairs of the experiments' evaluate_on, and the datasets they name,
-# by family (an SNR list's levels): one evaluate_on job per (run, family).
+# (run, test dataset) pairs of the experiments' evaluate_on.
 CROSS = study.cross_evaluations(config)
-EVALUATION_FAMILIES = study.evaluation_families(config)
+# Every evaluation of a network, by (family of its run's dataset, model): one job each.
+EVALUATION_GROUPS = study.evaluation_groups(config)
+# Each benchmarked job's name -> the files where it records its work (the speed table's).
+WORK_RECORDS = study.work_records(config)
 # Every dataset by family: one dataset, bound and (per method) classical job per family.
 DATASET_FAMILIES = study.dataset_families(config)
 BENCHMARKS = study.leaderboard_datasets(config)
@@ -151,15 +153,6 @@ def report_text_inputs(wildcards):
     return inputs
 
 
-def run_identity(wildcards):
-    """A run's dataset, model and seed, as the evaluation steps record them."""
-    return {
-        "dataset": wildcards.dataset,
-        "model": wildcards.model,
-        "seed": int(wildcards.seed),
-    }
-
-
 def cross_files(template):
     """A file of every evaluation on another dataset (evaluate_on): ``template`` with the
     run's and the test dataset's fields."""
@@ -197,6 +190,17 @@ def leaderboard_tests():
 
 def runs_of(experiment):
     return study.experiment_runs(config, experiment)
+
+
+def classical_files(template, datasets):
+    """``template`` (a classical estimator's file) for each method of the config on each of
+    ``datasets``, method by method: the order steps.classical_estimates writes them in.
+    """
+    return [
+        paths.fill(template, dataset=d, method=m)
+        for m in config["classical"]
+        for d in datasets
+    ]
 
 
 def run_files(runs, template):
@@ -288,30 +292,9 @@ def all_outputs():
 
 def speed_benchmarks():
     """The benchmark file of every job of the study that writes one."""
-    return [
-        *(paths.benchmark("train", **run._asdict()) for run in RUNS),
-        *(paths.benchmark("evaluate", **run._asdict()) for run in RUNS),
-        *(
-            paths.benchmark("evaluate_on", family=family, **run._asdict())
-            for run, family in study.family_evaluations(config)
-        ),
-        *expand(
-            paths.benchmark("classical"),
-            family=DATASET_FAMILIES,
-            method=config["classical"],
-        ),
-    ]
+    return [f"{paths.BENCHMARKS}/{job}.tsv" for job in WORK_RECORDS]
 
 
 def speed_work_records():
     """Where those jobs record their work (train_minutes, series_per_s)."""
-    return [
-        *run_files(RUNS, paths.RUN_TRAINING),
-        *run_files(RUNS, paths.RUN_METRICS),
-        *cross_files(paths.CROSS_METRICS),
-        *expand(
-            paths.CLASSICAL_METRICS,
-            dataset=config["datasets"],
-            method=config["classical"],
-        ),
-    ]
+    return [record for records in WORK_RECORDS.values() for record in records]

@@ -1,60 +1,44 @@
-# A run on its own dataset. Its files are lists of one, as evaluate_on_<family>'s are lists
-# of the family's datasets: the same script and step serve both.
-rule evaluate:
-    input:
-        dataset=[paths.DATASET],
-        model=paths.RUN_MODEL,
-        status=paths.RUN_TRAINING,
-    output:
-        metrics=[paths.RUN_METRICS],
-        predictions=[paths.RUN_PREDICTIONS],
-    log:
-        paths.log("evaluate"),
-    benchmark:
-        paths.benchmark("evaluate")
-    conda:
-        ENV
-    threads: 1
-    resources:
-        mem_mb=2000,
-        runtime=15,
-    params:
-        run=run_identity,
-        backend=config["keras_backend"],
-        code=step_code("evaluate"),
-    script:
-        "../scripts/evaluate.py"
-
-
-# The same step on the datasets an experiment names in evaluate_on: one job per run and
-# family (all levels of an SNR list, or one dataset), loading the model once; a job's
-# start-up costs more than its predictions. Rule evaluate_on_<family>, one per family.
-for family, tests in EVALUATION_FAMILIES.items():
+# Every run of a model on a family of datasets (an SNR list's levels, or one dataset), each
+# on its own dataset and on those its experiments' evaluate_on name: one job, which starts
+# Keras once and loads each model once (a job's start-up costs more than its predictions).
+# Rule evaluate_<family>_<model>, one per such group.
+for (family, model), evaluations in EVALUATION_GROUPS.items():
+    group_runs = sorted({run for run, _ in evaluations})
 
     rule:
         name:
-            f"evaluate_on_{family}"
+            f"evaluate_{family}_{model}"
         input:
-            dataset=[paths.fill(paths.DATASET, dataset=test) for test in tests],
-            model=paths.RUN_MODEL,
-            status=paths.RUN_TRAINING,
+            dataset=sorted(
+                {paths.fill(paths.DATASET, dataset=t) for _, t in evaluations}
+            ),
+            model=run_files(group_runs, paths.RUN_MODEL),
+            status=run_files(group_runs, paths.RUN_TRAINING),
         output:
-            metrics=[paths.fill(paths.CROSS_METRICS, test=test) for test in tests],
+            metrics=[paths.evaluation(paths.METRICS, *r, t) for r, t in evaluations],
             predictions=[
-                paths.fill(paths.CROSS_PREDICTIONS, test=test) for test in tests
+                paths.evaluation(paths.PREDICTIONS, *r, t) for r, t in evaluations
             ],
         log:
-            paths.log("evaluate_on", family=family),
+            paths.log("evaluate", family=family, model=model),
         benchmark:
-            paths.benchmark("evaluate_on", family=family)
+            paths.benchmark("evaluate", family=family, model=model)
         conda:
             ENV
         threads: 1
         resources:
             mem_mb=2000,
-            runtime=15 * len(tests),
+            runtime=5 + len(evaluations),
         params:
-            run=run_identity,
+            evaluations=[
+                {
+                    "run": run._asdict(),
+                    "dataset": paths.fill(paths.DATASET, dataset=test),
+                    "model": paths.fill(paths.RUN_MODEL, **run._asdict()),
+                    "status": paths.fill(paths.RUN_TRAINING, **run._asdict()),
+                }
+                for run, test in evaluations
+            ],
             backend=config["keras_backend"],
             code=step_code("evaluate"),
         script:

@@ -23,8 +23,7 @@ rule speed:
         mem_mb=1000,
         runtime=10,
     params:
-        families=EVALUATION_FAMILIES,
-        dataset_families=DATASET_FAMILIES,
+        records=WORK_RECORDS,
         code=step_code("speed"),
     script:
         "../scripts/speed.py"

@@ -1,4 +1,4 @@
-"""Rules classical_<family>: a classical estimator on both splits of each dataset of a
+"""Rules classical_<family>: each classical estimator on both splits of each dataset of a
 family."""
 
 from sinefreq import steps
@@ -6,8 +6,7 @@ from sinefreq import steps
 with steps.logged(snakemake.log[0]):
     steps.classical_estimates(
         snakemake.input.dataset,
-        snakemake.wildcards.method,
-        snakemake.params.options,
+        snakemake.params.methods,
         snakemake.output.metrics,
         snakemake.output.predictions,
     )

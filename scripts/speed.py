@@ -5,7 +5,6 @@ from sinefreq import steps
 with steps.logged(snakemake.log[0]):
     steps.speed(
         snakemake.input.benchmarks,
-        snakemake.params.families,
-        snakemake.params.dataset_families,
+        snakemake.params.records,
         snakemake.output[0],
     )

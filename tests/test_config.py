@@ -9,7 +9,7 @@ import pytest
 import yaml
 from snakemake.utils import validate
 
-from sinefreq import classical, datasets, params
+from sinefreq import classical, datasets, params, paths
 from sinefreq import config as study
 
 from .conftest import ROOT, load_yaml, run_snakemake
@@ -85,12 +85,20 @@ def test_evaluate_on_expands_snr_lists_and_skips_own_datasets(schema_path):
     assert all(test != run.dataset for run, test in cross)
     assert {test for _, test in cross} == {"tiny_bench_snr0dB", "tiny_bench_snr20dB"}
     assert len(cross) == 2 * (2 + 2 * 2)  # bench: 2 runs; noise: 4 runs; 2 levels each
-    # one evaluate_on job per run and family; tiny_a0_f8 is every bench run's own dataset
-    assert study.evaluation_families(cfg) == {
-        "tiny_bench": ["tiny_bench_snr0dB", "tiny_bench_snr20dB"]
-    }
-    assert study.family_evaluations(cfg) == sorted({(r, "tiny_bench") for r, _ in cross})
-    assert len(study.family_evaluations(cfg)) == 2 + 2 * 2
+    # one evaluate job per (family of the run's dataset, model): its runs on their own
+    # datasets and on every evaluate_on dataset (tiny_a0_f8 is every bench run's own)
+    groups = study.evaluation_groups(cfg)
+    own = [(run, run.dataset) for run in study.runs(cfg)]
+    assert sorted(e for evaluations in groups.values() for e in evaluations) == sorted(own + cross)
+    for (family, model), evaluations in groups.items():
+        assert evaluations == sorted(evaluations)
+        assert {run.model for run, _ in evaluations} == {model}
+        assert {
+            study.snr_family(r.dataset, cfg["datasets"][r.dataset]["snr_db"])
+            for r, _ in evaluations
+        } == {family}
+    noise = groups["tiny_noise", "tiny_dnn"]  # both levels' runs, each on 3 datasets
+    assert len(noise) == 2 * 3
     assert study.leaderboard_datasets(cfg) == [
         "tiny_a0_f8",
         "tiny_bench_snr0dB",
@@ -102,7 +110,7 @@ def test_evaluate_on_expands_snr_lists_and_skips_own_datasets(schema_path):
 def test_dataset_families_hold_every_dataset_once_by_the_entry_that_made_it(schema_path):
     cfg = validated(TEST_CONFIG, schema_path)
     families = study.dataset_families(cfg)
-    # one dataset, bound and (per method) classical job per family, in the config's order
+    # one dataset, bound and classical job per family, in the config's order
     assert families == {
         "tiny_a0_f5": ["tiny_a0_f5"],
         "tiny_a0_f8": ["tiny_a0_f8"],
@@ -113,9 +121,21 @@ def test_dataset_families_hold_every_dataset_once_by_the_entry_that_made_it(sche
     }
     assert list(families) == list(TEST_CONFIG["datasets"])
     assert [d for ds in families.values() for d in ds] == list(cfg["datasets"])
-    # evaluate_on's families are these families, or the part of one that it names
-    for family, tests in study.evaluation_families(cfg).items():
-        assert set(tests) <= set(families[family])
+
+
+def test_work_records_name_every_benchmarked_job_and_what_it_wrote(schema_path):
+    cfg = validated(TEST_CONFIG, schema_path)
+    records = study.work_records(cfg)
+    runs = study.runs(cfg)
+    train = [job for job in records if job.startswith("train/")]
+    assert sorted(train) == sorted(f"train/{run.path}" for run in runs)
+    evaluated = [r for job, files in records.items() if job.startswith("evaluate/") for r in files]
+    groups = study.evaluation_groups(cfg)
+    assert len(evaluated) == len(set(evaluated)) == sum(map(len, groups.values()))
+    assert f"results/runs/{runs[0].path}/metrics.json" in evaluated
+    classical = records["classical/tiny_bench"]
+    assert len(classical) == len(cfg["classical"]) * 2  # every method on both levels
+    assert {paths.job_of(job)[0] for job in records} == set(paths.BENCHMARKED)
 
 
 def test_aliasing_is_allowed_when_the_dataset_says_so(schema_path):

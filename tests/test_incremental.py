@@ -2,6 +2,7 @@
 
 import contextlib
 import os
+import re
 
 import pytest
 import yaml
@@ -25,26 +26,34 @@ AGGREGATION = {
 
 
 # The leaderboard's test sets in the tiny study (tiny_bench_snr0dB and _snr20dB, one
-# family): runs of experiments with evaluate_on are also evaluated there, in one job per
-# run, and the leaderboard reads those evaluations.
+# family): runs of experiments with evaluate_on are also evaluated there, and the
+# leaderboard reads those evaluations.
 BENCH = "tiny_bench"
-EVALUATE_ON = f"evaluate_on_{BENCH}"
 NOISE_MODELS = ("tiny_dnn", "tiny_lstm")  # the noise experiment's, evaluated on BENCH
 # The any-length network is evaluated on the benchmark at another length too, and so is
 # its hybrid, which takes the network's trained weights (weights_from) instead of training.
-EVALUATE_ON_N64 = f"evaluate_on_{BENCH}_n64"
 ANY_LENGTH = ("tiny_any_length", "tiny_any_length_gn")
 # The leaderboard and its error-by-frequency table read every evaluation on the benchmark
 # sets; the report's texts read both.
 LEADERBOARD = {("leaderboard", ""), ("by_frequency", ""), ("report_texts", "")}
 
 
-def run_jobs(dataset, model, seed, evaluated_on=None):
-    """A run's train and evaluate jobs, its evaluate_on job on the family ``evaluated_on``,
-    and the speed table, which reads their benchmarks."""
+def family_of(dataset):
+    """The config entry a dataset came from: tiny_noise for tiny_noise_snr0dB."""
+    return re.sub(r"_snr-?[0-9.]+dB$", "", dataset)
+
+
+def evaluate_job(dataset, model):
+    """The job that evaluates every run of ``model`` on ``dataset``'s family, on its own
+    dataset and on every evaluate_on dataset (rule evaluate_<family>_<model>)."""
+    return (f"evaluate_{family_of(dataset)}_{model}", "")
+
+
+def run_jobs(dataset, model, seed):
+    """A run's train job, the evaluate job of its group, and the speed table, which reads
+    their benchmarks."""
     wildcards = f"dataset={dataset}, model={model}, seed={seed}"
-    jobs = {("train", wildcards), ("evaluate", wildcards), ("speed", "")}
-    return jobs | ({(f"evaluate_on_{evaluated_on}", wildcards)} if evaluated_on else set())
+    return {("train", wildcards), evaluate_job(dataset, model), ("speed", "")}
 
 
 def experiment_figures(experiment):
@@ -54,23 +63,23 @@ def experiment_figures(experiment):
 
 
 # The rules defined once per family of datasets (an entry of the config's datasets: an
-# SNR list's levels, or one dataset): rule dataset_<family>, bound_<family> and, per
-# method, classical_<family>.
+# SNR list's levels, or one dataset): rule dataset_<family>, bound_<family> and
+# classical_<family>; and once per family and model: evaluate_<family>_<model>.
 FAMILIES = list(load_yaml(ROOT / "config" / "test.yaml")["datasets"])
 FAMILY_RULES = ("dataset", "bound", "classical")
 
 
 def rule_kind(rule):
     """``dataset`` for rule dataset_<family> (and so on), any other rule itself."""
+    if rule.startswith("evaluate_"):
+        return "evaluate"
     return next((k for k in FAMILY_RULES if rule.removeprefix(f"{k}_") in FAMILIES), rule)
 
 
 def dataset_jobs(family):
-    """The jobs of a family of datasets: one dataset and one bound job, and one classical
-    job per method."""
-    return {(f"dataset_{family}", ""), (f"bound_{family}", "")} | {
-        (f"classical_{family}", f"method={m}") for m in ("fft_interp", "nls")
-    }
+    """The jobs of a family of datasets: one dataset, one bound and one classical job (every
+    estimator)."""
+    return {(f"dataset_{family}", ""), (f"bound_{family}", ""), (f"classical_{family}", "")}
 
 
 @contextlib.contextmanager
@@ -103,8 +112,8 @@ def test_a_complete_study_does_nothing(tiny_study):
 def test_editing_a_models_hyperparameter(tiny_study, tmp_path):
     workdir, _ = tiny_study
     jobs = plan_with(workdir, tmp_path, lambda c: c["models"]["tiny_dnn"].update(epochs=3))
-    dnn = run_jobs("tiny_noise_snr0dB", "tiny_dnn", 0, BENCH) | run_jobs(
-        "tiny_noise_snr20dB", "tiny_dnn", 0, BENCH
+    dnn = run_jobs("tiny_noise_snr0dB", "tiny_dnn", 0) | run_jobs(
+        "tiny_noise_snr20dB", "tiny_dnn", 0
     )
     assert jobs == dnn | AGGREGATION | LEADERBOARD | experiment_figures("noise")
 
@@ -112,7 +121,7 @@ def test_editing_a_models_hyperparameter(tiny_study, tmp_path):
 def test_editing_an_estimator_regime_setting(tiny_study, tmp_path):
     """The regime's settings (generator spec, budget) are the train rule's params."""
     workdir, _ = tiny_study
-    estimator = run_jobs("tiny_a0_f8", "tiny_estimator", 0, BENCH)
+    estimator = run_jobs("tiny_a0_f8", "tiny_estimator", 0)
     expected = estimator | AGGREGATION | LEADERBOARD | experiment_figures("bench")
 
     def narrower(cfg):
@@ -128,12 +137,7 @@ def test_editing_an_estimator_regime_setting(tiny_study, tmp_path):
 def any_length_jobs(models=ANY_LENGTH):
     """The any-length experiment's runs of ``models``: each trained (or its network copied),
     evaluated on its own dataset and on both benchmark families, and what reads them."""
-    runs = {
-        job
-        for model in models
-        for family in (BENCH, f"{BENCH}_n64")
-        for job in run_jobs("tiny_a0_f8", model, 0, family)
-    }
+    runs = {job for model in models for job in run_jobs("tiny_a0_f8", model, 0)}
     return runs | AGGREGATION | LEADERBOARD | experiment_figures("any_length")
 
 
@@ -174,8 +178,8 @@ def test_editing_a_datasets_parameter(tiny_study, tmp_path):
     jobs = plan_with(workdir, tmp_path, lambda c: c["datasets"]["tiny_a0_f8"].update(seed=99))
     runs = run_jobs("tiny_a0_f8", "tiny_lstm", 0) | run_jobs("tiny_a0_f8", "tiny_lstm", 1)
     # the estimator-regime runs read only its series length, but depend on the file
-    bench = run_jobs("tiny_a0_f8", "tiny_estimator", 0, BENCH)
-    bench |= run_jobs("tiny_a0_f8", "tiny_hybrid", 0, BENCH)
+    bench = run_jobs("tiny_a0_f8", "tiny_estimator", 0)
+    bench |= run_jobs("tiny_a0_f8", "tiny_hybrid", 0)
     any_length = any_length_jobs()
     assert jobs == (
         dataset_jobs("tiny_a0_f8")
@@ -191,17 +195,20 @@ def test_editing_a_datasets_parameter(tiny_study, tmp_path):
 
 
 def test_editing_an_snr_lists_parameter_reruns_its_familys_jobs(tiny_study, tmp_path):
-    """Both levels of tiny_bench are drawn, bounded and estimated in one job each (per
-    method), and every run evaluated on them is evaluated again, in one job per run."""
+    """Both levels of tiny_bench are drawn, bounded and estimated in one job each, and every
+    run evaluated on them is evaluated again, in its group's evaluate job. That job also
+    rewrites the runs' evaluations on their own datasets (the cost of one job per group),
+    so their experiments' figures are drawn again too."""
     workdir, _ = tiny_study
     jobs = plan_with(workdir, tmp_path, lambda c: c["datasets"][BENCH].update(seed=99))
-    evaluated = [
-        *(f"dataset=tiny_noise_snr{snr}dB, model={m}" for snr in (0, 20) for m in NOISE_MODELS),
-        *(f"dataset=tiny_a0_f8, model={m}" for m in ("tiny_estimator", "tiny_hybrid")),
-        *(f"dataset=tiny_a0_f8, model={m}" for m in ANY_LENGTH),
-    ]
-    evaluate_on = {(EVALUATE_ON, f"{run}, seed=0") for run in evaluated}
-    assert jobs == (dataset_jobs(BENCH) | evaluate_on | {("speed", "")} | AGGREGATION | LEADERBOARD)
+    evaluated = {
+        *(evaluate_job("tiny_noise_snr0dB", m) for m in NOISE_MODELS),
+        *(evaluate_job("tiny_a0_f8", m) for m in ("tiny_estimator", "tiny_hybrid", *ANY_LENGTH)),
+    }
+    figures = set().union(*(experiment_figures(e) for e in ("noise", "bench", "any_length")))
+    assert jobs == (
+        dataset_jobs(BENCH) | evaluated | {("speed", "")} | AGGREGATION | LEADERBOARD | figures
+    )
 
 
 def test_editing_one_builders_code(tiny_study):
@@ -214,8 +221,8 @@ def test_editing_one_builders_code(tiny_study):
     ):
         jobs = planned_jobs(workdir, "--configfile", "config/test.yaml")
     # a2_dnn's builder: tiny_dnn and tiny_diverging re-train; tiny_lstm (a0_lstm) does not.
-    dnn = run_jobs("tiny_noise_snr0dB", "tiny_dnn", 0, BENCH) | run_jobs(
-        "tiny_noise_snr20dB", "tiny_dnn", 0, BENCH
+    dnn = run_jobs("tiny_noise_snr0dB", "tiny_dnn", 0) | run_jobs(
+        "tiny_noise_snr20dB", "tiny_dnn", 0
     )
     diverging = run_jobs("tiny_a0_f5", "tiny_diverging", 0)
     assert jobs == (
@@ -236,7 +243,7 @@ def test_editing_one_estimator_builders_code(tiny_study):
     old = '    return Model(inputs, f, name="coarse_to_fine")\n'
     with edited(path, old, "    pass\n" + old):
         jobs = planned_jobs(workdir, "--configfile", "config/test.yaml")
-    estimator = run_jobs("tiny_a0_f8", "tiny_estimator", 0, BENCH)
+    estimator = run_jobs("tiny_a0_f8", "tiny_estimator", 0)
     assert jobs == estimator | AGGREGATION | LEADERBOARD | experiment_figures("bench")
 
 
@@ -270,8 +277,6 @@ EVERY_RULE = {
     "classical",
     "train",
     "evaluate",
-    EVALUATE_ON,
-    EVALUATE_ON_N64,
     "aggregate",
     "leaderboard",
     "experiment_figures",
@@ -290,10 +295,8 @@ FIGURES = {"experiment_figures", "frequency_figure", "sweep_figure", "all"}
 PAPER = {"seed_distribution", "by_frequency"} | TEXTS  # paper.py's steps
 BOARD = {"leaderboard", "by_frequency"} | TEXTS  # they read every evaluation on the benchmarks
 JOBS = {"speed"}  # it reads every benchmarked job's benchmark and record of its work
-NETWORKS = {"train", "evaluate", EVALUATE_ON, EVALUATE_ON_N64} | TABLES | FIGURES | BOARD | JOBS
-PREDICTIONS = (
-    {"evaluate", EVALUATE_ON, EVALUATE_ON_N64, "classical"} | TABLES | FIGURES | BOARD | JOBS
-)
+NETWORKS = {"train", "evaluate"} | TABLES | FIGURES | BOARD | JOBS
+PREDICTIONS = {"evaluate", "classical"} | TABLES | FIGURES | BOARD | JOBS
 CODE_EDITS = {
     "__init__.py": EVERY_RULE,  # importing any sinefreq module runs it
     "aggregate.py": TABLES | PAPER,

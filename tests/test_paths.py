@@ -87,16 +87,17 @@ def test_a_runs_identity_is_the_run_template():
 
 
 def test_speed_reads_jobs_and_records_with_the_templates(monkeypatch):
-    assert speed.rule_of("evaluate/d1/m/seed0/on/d2") == "evaluate_on"
-    assert speed.work_records("train/d1/m/seed0", "out") == [
+    assert speed.rule_of("evaluate/d1/m") == "evaluate"
+    assert speed.rule_of("classical/d1") == "classical"
+    records = {
+        "train/d1/m/seed0": [paths.fill(paths.RUN_TRAINING, dataset="d1", model="m", seed=0)]
+    }
+    assert speed.work_records("train/d1/m/seed0", "out", records) == [
         Path("out/runs/d1/m/seed0/training.json")
     ]
     # a job renamed in paths.JOBS is read back under its new name only
     monkeypatch.setitem(paths.JOBS, "train", "fit/{dataset}/{model}/seed{seed}")
     assert speed.rule_of("fit/d1/m/seed0") == "train"
-    assert speed.work_records("fit/d1/m/seed0", "out") == [
-        Path("out/runs/d1/m/seed0/training.json")
-    ]
     with pytest.raises(ValueError, match="'train/d1/m/seed0'"):
         speed.rule_of("train/d1/m/seed0")
 
@@ -182,9 +183,8 @@ def test_renaming_an_output_folder_is_one_line_in_paths(tmp_path):
     assert any(f.startswith("results/runs/") for f in before)
     assert after == moved
     probe = (
-        "from sinefreq import config, speed; "
-        "print(speed.work_records('evaluate/d/m/seed0/on/f', 'out', {'f': ['t']})[0], "
-        "config.Run('d', 'm', 0).path)"
+        "from sinefreq import config, paths; "
+        "print(paths.evaluation(paths.METRICS, 'd', 'm', 0, 't'), config.Run('d', 'm', 0).path)"
     )
     out = subprocess.run(
         [sys.executable, "-c", probe],
@@ -193,4 +193,4 @@ def test_renaming_an_output_folder_is_one_line_in_paths(tmp_path):
         text=True,
         check=True,
     ).stdout.split()
-    assert out == ["out/trained/d/m/seed0/on/t/metrics.json", "d/m/seed0"]
+    assert out == ["results/trained/d/m/seed0/on/t/metrics.json", "d/m/seed0"]

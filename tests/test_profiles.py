@@ -14,8 +14,8 @@ RULE_BLOCKS = {
     for text in SMK
     for m in re.finditer(r"^rule (\w+):\n((?:(?:    .*)?\n)*)", text, re.MULTILINE)
 }
-# Rules made in a loop (`rule:` with `name: f"evaluate_on_{family}"`), dedented, under their
-# name with a glob for the loop's part: evaluate_on_*.
+# Rules made in a loop (`rule:` with `name: f"evaluate_{family}_{model}"`), dedented, under their
+# name with a glob for the loop's parts: evaluate_*_*.
 RULE_BLOCKS |= {
     re.sub(r"\{\w+\}", "*", m[1]): re.sub(r"^    ", "", m[2], flags=re.MULTILINE)
     for text in SMK

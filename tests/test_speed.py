@@ -19,10 +19,21 @@ HEADER = "s\th:m:s\tmax_rss\tmax_vms\tmax_uss\tmax_pss\tio_in\tio_out\tmean_load
 JOBS = {
     "train/d1/m/seed0": (40.0, 30.0, 900.0),
     "train/d1/m/seed1": (60.0, 50.0, 1000.0),
-    "evaluate/d1/m/seed0": (12.0, 8.0, 500.0),
-    "evaluate/d1/m/seed0/on/d2": (10.0, 6.0, 450.0),
-    "evaluate/d1/m/seed0/on/d3": (11.0, 7.0, 460.0),
-    "classical/d1/fft": (1.0, 0.5, 90.0),
+    "evaluate/d1/m": (12.0, 8.0, 500.0),
+    "evaluate/d2/m": (10.0, 6.0, 450.0),
+    "classical/d1": (1.0, 0.5, 90.0),
+}
+# job -> the files where it records its work (the plan, as config.work_records gives it)
+RECORDS = {
+    "train/d1/m/seed0": ["results/runs/d1/m/seed0/training.json"],
+    "train/d1/m/seed1": ["results/runs/d1/m/seed1/training.json"],  # not written
+    # seed0 on its own dataset and on d2
+    "evaluate/d1/m": [
+        "results/runs/d1/m/seed0/metrics.json",
+        "results/runs/d1/m/seed0/on/d2/metrics.json",
+    ],
+    "evaluate/d2/m": ["results/runs/d2/m/seed0/metrics.json"],  # not written
+    "classical/d1": ["results/classical/d1/fft/metrics.json"],  # not written
 }
 
 
@@ -53,12 +64,11 @@ def results(tmp_path):
     return results
 
 
-def test_table_has_one_row_per_job_and_tells_evaluate_on_by_its_segment(results):
+def test_table_has_one_row_per_job_and_reads_its_rule_from_its_name(results):
     table = speed.read_benchmarks(results / "benchmarks").set_index("job")
     assert set(table.index) == set(JOBS)
-    assert table.loc["evaluate/d1/m/seed0", "rule"] == "evaluate"
-    assert table.loc["evaluate/d1/m/seed0/on/d2", "rule"] == "evaluate_on"
-    assert table.loc["classical/d1/fft", "rule"] == "classical"
+    assert table.loc["evaluate/d1/m", "rule"] == "evaluate"
+    assert table.loc["classical/d1", "rule"] == "classical"
     assert table.loc["train/d1/m/seed1"].tolist()[1:] == [60.0, 50.0, 1000.0]
 
 
@@ -73,22 +83,31 @@ def test_unmeasured_values_are_nan_and_repeats_are_averaged(tmp_path):
 
 
 def test_work_records_split_wall_into_work_and_startup(results):
-    table = speed.with_work(speed.read_benchmarks(results / "benchmarks"), results)
+    table = speed.with_work(speed.read_benchmarks(results / "benchmarks"), results, RECORDS)
     work = table.set_index("job")["work_s"]
     assert work["train/d1/m/seed0"] == pytest.approx(30.0)  # 0.5 train minutes
-    # both splits predicted, then the test split timed twice: 100 + 50 + 2 * 50 series
-    assert work["evaluate/d1/m/seed0"] == pytest.approx(250 / 100.0)
-    assert work["evaluate/d1/m/seed0/on/d2"] == pytest.approx(250 / 50.0)
-    for unknown in ("train/d1/m/seed1", "evaluate/d1/m/seed0/on/d3", "classical/d1/fft"):
+    # each evaluation predicts both splits, then times the test split twice: 100 + 50 + 2 *
+    # 50 series, at each evaluation's rate
+    assert work["evaluate/d1/m"] == pytest.approx(250 / 100.0 + 250 / 50.0)
+    for unknown in ("train/d1/m/seed1", "evaluate/d2/m", "classical/d1"):
         assert math.isnan(work[unknown])
     startup = table.set_index("job")["startup_s"]
     assert startup["train/d1/m/seed0"] == pytest.approx(10.0)
+    assert startup["evaluate/d1/m"] == pytest.approx(12.0 - 7.5)
+    # a job the plan does not name recorded nothing; one record missing leaves the sum unknown
+    assert math.isnan(speed.job_work_s("evaluate/d1/m", results))
+    (results / "runs/d1/m/seed0/on/d2/metrics.json").unlink()
+    assert math.isnan(speed.job_work_s("evaluate/d1/m", results, RECORDS))
+    assert speed.work_records("evaluate/d1/m", "out", RECORDS) == [
+        Path("out/runs/d1/m/seed0/metrics.json"),
+        Path("out/runs/d1/m/seed0/on/d2/metrics.json"),
+    ]
 
 
 def test_rule_summary_sums_per_rule(results):
-    table = speed.with_work(speed.read_benchmarks(results / "benchmarks"), results)
+    table = speed.with_work(speed.read_benchmarks(results / "benchmarks"), results, RECORDS)
     summary = speed.rule_summary(table).set_index("rule")
-    assert list(summary.index) == ["train", "evaluate_on", "evaluate", "classical"]
+    assert list(summary.index) == ["train", "evaluate", "classical"]
     train = summary.loc["train"]
     assert train["jobs"] == 2
     assert train["wall_min"] == pytest.approx(100.0 / 60)
@@ -98,9 +117,9 @@ def test_rule_summary_sums_per_rule(results):
     # only seed0 recorded its work: 10 s start-up of its 40 s
     assert train["median_startup_s"] == pytest.approx(10.0)
     assert train["startup_share"] == pytest.approx(0.25)
-    on = summary.loc["evaluate_on"]
-    assert on["jobs"] == 2 and on["wall_min"] == pytest.approx(21.0 / 60)
-    assert on["startup_share"] == pytest.approx(5.0 / 10.0)
+    evaluate = summary.loc["evaluate"]
+    assert evaluate["jobs"] == 2 and evaluate["wall_min"] == pytest.approx(22.0 / 60)
+    assert evaluate["startup_share"] == pytest.approx(4.5 / 12.0)  # d1/m's: d2/m's unknown
     assert math.isnan(summary.loc["classical", "startup_share"])
 
 
@@ -225,12 +244,12 @@ def test_cli_prints_the_four_tables(results, tmp_path):
     out = proc.stdout
     rules, compared, serial, path_now, path_before, measured = markdown_tables(out)
     rows = {row[0]: row for row in rules[2:]}
-    assert set(rows) == {"train", "evaluate", "evaluate_on", "classical", "TOTAL"}
-    assert rows["TOTAL"][1] == str(len(JOBS)) and rows["train"][7] == "25"
+    assert set(rows) == {"train", "evaluate", "classical", "TOTAL"}
+    assert rows["TOTAL"][1] == str(len(JOBS))
     assert compared[0][-3:] == ["shared jobs", "shared: wall now/before", "shared: CPU now/before"]
     assert {r[0]: r[-2] for r in compared[2:]}["TOTAL"] == "0.50"
     assert "an estimate of a one-core run" in out and "COMPUTED" in out
-    assert serial[2][2] == "0:02:14"  # 134 s of job wall time
+    assert serial[2][2] == "0:02:03"  # 123 s of job wall time
     # train seed1 (60 s) beats train seed0 (40 s) -> evaluate seed0 (12 s)
     assert [r[2] for r in path_now[2:]] == ["dataset_d1", "train/d1/m/seed1", "all"]
     # rules defined once per family are named once
@@ -240,49 +259,3 @@ def test_cli_prints_the_four_tables(results, tmp_path):
     assert len(path_before) > 2
     # the last complete run, and the newer one that is not complete
     assert [r[4] for r in measured[2:]] == ["(0:10:00 so far)", "0:30:00"]
-
-
-def test_an_evaluate_on_jobs_work_is_that_of_every_dataset_of_its_family(results):
-    job = "evaluate/d1/m/seed0/on/noise"
-    write_benchmark(results / "benchmarks", job, 20.0, 15.0, 500.0)
-    splits = {"train": {"n": 100}, "test": {"n": 50}}
-    families = {"noise": ["noise_snr0dB", "noise_snr10dB"]}
-    for level, rate in (("noise_snr0dB", 50.0), ("noise_snr10dB", 25.0)):
-        write_json(
-            results / f"runs/d1/m/seed0/on/{level}/metrics.json",
-            {"series_per_s": rate, "splits": splits},
-        )
-    table = speed.with_work(speed.read_benchmarks(results / "benchmarks"), results, families)
-    row = table.set_index("job").loc[job]
-    assert row["rule"] == "evaluate_on"
-    assert row["work_s"] == pytest.approx(250 / 50.0 + 250 / 25.0)
-    assert row["startup_s"] == pytest.approx(20.0 - 15.0)
-    # without the families the job's record is that of one dataset named like the family
-    assert math.isnan(speed.job_work_s(job, results))
-    (results / "runs/d1/m/seed0/on/noise_snr10dB/metrics.json").unlink()
-    assert math.isnan(speed.job_work_s(job, results, families)), "a level's record is missing"
-
-
-def test_a_classical_jobs_work_is_that_of_every_dataset_of_its_family(results):
-    job = "classical/noise/nls"
-    write_benchmark(results / "benchmarks", job, 3.0, 2.0, 100.0)
-    splits = {"train": {"n": 100}, "test": {"n": 50}}
-    dataset_families = {"noise": ["noise_snr0dB", "noise_snr10dB"]}
-    for level, rate in (("noise_snr0dB", 500.0), ("noise_snr10dB", 250.0)):
-        write_json(
-            results / f"classical/{level}/nls/metrics.json",
-            {"series_per_s": rate, "splits": splits},
-        )
-    table = speed.with_work(
-        speed.read_benchmarks(results / "benchmarks"), results, dataset_families=dataset_families
-    )
-    row = table.set_index("job").loc[job]
-    assert row["rule"] == "classical"
-    assert row["work_s"] == pytest.approx(250 / 500.0 + 250 / 250.0)
-    assert row["startup_s"] == pytest.approx(3.0 - 1.5)
-    # the evaluate_on families do not name a classical job's datasets
-    assert math.isnan(speed.job_work_s(job, results, families=dataset_families))
-    assert speed.work_records(job, "out", dataset_families=dataset_families) == [
-        Path("out/classical/noise_snr0dB/nls/metrics.json"),
-        Path("out/classical/noise_snr10dB/nls/metrics.json"),
-    ]

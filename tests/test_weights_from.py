@@ -172,8 +172,8 @@ def test_the_workflow_trains_a_base_run_no_experiment_asks_for(tmp_path):
         ("train", run.format("tiny_any_length")),
         ("train", run.format("tiny_any_length_gn")),
     } <= jobs
-    assert ("evaluate", run.format("tiny_any_length_gn")) in jobs
-    assert ("evaluate", run.format("tiny_any_length")) not in jobs
+    assert ("evaluate_tiny_a0_f8_tiny_any_length_gn", "") in jobs
+    assert ("evaluate_tiny_a0_f8_tiny_any_length", "") not in jobs
 
 
 def test_the_shipped_hybrids_take_their_networks_weights():

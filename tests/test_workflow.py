@@ -14,6 +14,7 @@ import h5py
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 
 from sinefreq import any_length, contract, paper, steps, texts
 from sinefreq import config as study
@@ -21,17 +22,19 @@ from sinefreq.thread import SETUPS
 
 from .conftest import ROOT, copy_workflow, planned_jobs, run_snakemake
 
-ESTIMATORS = {
+# The default study's estimator networks, each on the leaderboard over three seeds; those
+# that record how the study got here are in config/ablations.yaml.
+ESTIMATORS = {"hybrid_gn"}
+ANY_LENGTH = {"coarse_to_fine_any", "coarse_to_fine_any_gn"}
+LIMIT = {"coarse_to_fine_cascade"}
+ABLATIONS = {
     "a2_lstm_estimator",
     "conv_resnet",
     "spectral_cnn",
     "coarse_to_fine",
     "coarse_to_fine_long",
     "coarse_to_fine_hedged",
-    "hybrid_gn",
 }
-ANY_LENGTH = {"coarse_to_fine_any", "coarse_to_fine_any_gn"}
-LIMIT = {"coarse_to_fine_cascade"}
 
 
 def job_counts(output: str) -> Counter:
@@ -57,15 +60,17 @@ def test_default_study_plan(tmp_path, default_config):
     # The thread: the question's 2 setups x 3 seeds, answer 1 on 3 datasets and answer 0
     # over 8 max_freq values x 10 seeds, answer 2's 2 setups x 10 seeds; the thread's three
     # answer-0 points x 10 seeds x 2 models (Keras 3 and 2 defaults), less the 3 x 10 runs
-    # the sweep shares; the noise sweep: 9 SNR levels x 2 networks x 1 seed; the estimators:
-    # 7 networks x 1 seed; the any-length network and its hybrid, 1 seed; the limit's
-    # cascade, 1 seed.
+    # the sweep shares; the noise sweep: 9 SNR levels x 2 networks x 3 seeds; the hybrid,
+    # the any-length network and its hybrid, and the limit's cascade, 3 seeds each.
     assert len(runs) == (
-        (1 + 1) * 3 + (3 + 8) * 10 + 2 * 10 + (3 * 2 * 10 - 3 * 10) + 9 * 2 + 7 + 2 + 1
+        (1 + 1) * 3 + (3 + 8) * 10 + 2 * 10 + (3 * 2 * 10 - 3 * 10) + 9 * 2 * 3 + 4 * 3
     )
-    # Every point the study draws a conclusion from over seeds has ten of them.
+    # Every point the study draws a conclusion from over seeds has ten of them; every
+    # network on the leaderboard is trained three times.
     conclusive = ("a0_lstm", "a0_seeds", "a1_recipe", "a2_lstm", "a2_dnn")
     assert all(default_config["experiments"][e]["seeds"] == list(range(10)) for e in conclusive)
+    boarded = [e for e in default_config["experiments"].values() if e.get("evaluate_on")]
+    assert all(len(e["seeds"]) >= 3 for e in boarded)
     assert {r.model for r in runs} == {
         "q_dense",
         "q_lstm",
@@ -78,39 +83,38 @@ def test_default_study_plan(tmp_path, default_config):
         *ANY_LENGTH,
         *LIMIT,
     }
-    # Every estimator on the 9 noise levels, at [1, 49] and over the whole band, and
-    # a2_thread (bench_clean is their own); the noise sweep's 18 networks on the 9 levels;
-    # two estimators (coloured_noise, the same runs) on the 9 levels of each of the two
+    # The hybrid on the 9 noise levels, at [1, 49] and over the whole band, and a2_thread
+    # (bench_clean is its own); the noise sweep's 54 networks on the 9 levels; the hybrid
+    # and the cascade (coloured_noise, the same runs) on the 9 levels of each of the two
     # AR(1) benchmarks; the two any-length networks on the 9 levels at each of 5 lengths
-    # and the whole band at N = 100; the cascade on both N = 100 benchmarks.
+    # and the whole band at N = 100; the cascade on both N = 100 benchmarks and a2_thread:
+    # each for 3 seeds.
     cross = study.cross_evaluations(default_config)
-    assert len(cross) == 7 * (2 * 9 + 1) + 18 * 9 + 2 * 2 * 9 + 2 * 6 * 9 + 2 * 9
+    assert len(cross) == 3 * ((2 * 9 + 1) + 18 * 9 + 2 * 2 * 9 + 2 * 6 * 9 + (2 * 9 + 1))
     assert len(study.leaderboard_datasets(default_config)) == 9 + 2 + 2 * 9 + 5 * 9
     thread = [e for e in default_config["experiments"].values() if "thread" in e]
     assert {e["thread"] for e in thread} == set(SETUPS)
     assert all(len(e["seeds"]) >= 3 for e in thread)
     n_datasets = len(default_config["datasets"])
     assert n_datasets == 12 + 9 + 9 + 1 + 2 * 9 + 5 * 9
-    # One dataset, bound and (per method) classical job per family of datasets: the 12
-    # without an SNR list and bench_clean alone, the 9 lists of levels (noise, bench_noise,
-    # the two AR(1) benchmarks, the five lengths) each in one job.
+    # One dataset, bound and classical job per family of datasets: the 12 without an SNR
+    # list and bench_clean alone, the 9 lists of levels (noise, bench_noise, the two AR(1)
+    # benchmarks, the five lengths) each in one job.
     families = study.dataset_families(default_config)
     assert len(families) == 12 + 1 + 9
     assert sum(map(len, families.values())) == n_datasets
+    # One evaluate job per family of a run's dataset and model: q_thread (2 models), the 8
+    # answer-0 points, the 3 with Keras 2's defaults, answer 1's 3, a2_thread (2), the
+    # noise sweep's levels (2 models), bench_clean (4 estimator networks).
+    groups = study.evaluation_groups(default_config)
+    assert len(groups) == 2 + 8 + 3 + 3 + 2 + 2 + 4
     assert jobs == Counter(
         **{f"dataset_{family}": 1 for family in families},
         **{f"bound_{family}": 1 for family in families},
-        **{f"classical_{family}": len(default_config["classical"]) for family in families},
+        **{f"classical_{family}": 1 for family in families},
+        **{f"evaluate_{family}_{model}": 1 for family, model in groups},
         frequency_figure=len(default_config["experiments"]),
         train=len(runs),
-        evaluate=len(runs),
-        # one job per run and family: the 9 noise levels, a2_thread (bench_clean is the
-        # estimators' own dataset)
-        evaluate_on_bench_noise=7 + 18 + 2 + 1,
-        evaluate_on_a2_thread=7,
-        evaluate_on_bench_noise_n100=7 + 2 + 1,
-        **{f"evaluate_on_bench_noise_n{n}": 2 for n in (32, 64, 256, 1024)},
-        **{f"evaluate_on_bench_ar1_rho{rho}": 2 for rho in (0.5, 0.9)},
         aggregate=1,
         leaderboard=1,
         experiment_figures=len(default_config["experiments"]),
@@ -123,6 +127,31 @@ def test_default_study_plan(tmp_path, default_config):
         speed=1,
         all=1,
     )
+    # Fewer, fuller jobs: the whole default study in at most 400.
+    assert sum(jobs.values()) <= 400
+
+
+@pytest.mark.slow  # plans the ablations on top of the default study
+def test_ablations_add_only_their_networks(tmp_path, default_config):
+    config = ROOT / "config"
+    proc = run_snakemake(
+        "-n",
+        "--configfile",
+        str(config / "config.yaml"),
+        str(config / "ablations.yaml"),
+        "--directory",
+        str(tmp_path),
+    )
+    jobs = job_counts(proc.stdout)
+    merged = study.load(config / "config.yaml", config / "schema.yaml")
+    ablations = yaml.safe_load((config / "ablations.yaml").read_text())
+    merged["models"].update(ablations["models"])
+    merged["experiments"].update(ablations["experiments"])
+    added = set(study.runs(merged)) - set(study.runs(default_config))
+    assert {run.model for run in added} == ABLATIONS
+    assert jobs["train"] == len(study.runs(merged))
+    assert jobs["evaluate_bench_clean_coarse_to_fine_long"] == 1
+    assert not set(ablations["models"]) & set(default_config["models"])
 
 
 def test_tiny_study_plans_a_failure_trend_per_sweep_and_thread_points(tmp_path):
@@ -481,8 +510,8 @@ jobs = json.load(open(sys.argv[1]))
 for job in jobs["estimate"]:
     assert cli.main(["estimate", job["data"], "--model", job["model"], "-o", job["out"]]) == 0
 for job in jobs["evaluate"]:
-    steps.evaluate([job["data"]], job["model"], job["status"], job["run"],
-                   [job["metrics"]], [job["predictions"]])
+    evaluation = {"run": job["run"], "dataset": job["data"], "model": job["model"], "status": job["status"]}
+    steps.evaluate([evaluation], [job["metrics"]], [job["predictions"]])
     assert cli.main(["estimate", job["data"], "--model", job["model"], "-o", job["out"]]) == 0
 """
 

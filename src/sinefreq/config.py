@@ -253,8 +253,7 @@ def snr_family(name: str, snr_db: float | None) -> str:
 def dataset_families(config: dict) -> dict[str, list[str]]:
     """Every dataset of a prepared ``config`` by the entry that made it: an SNR list's
     levels under the list's name, any other dataset alone, in the config's order. The
-    dataset, bound and classical rules run one job per family (per estimator, for
-    classical)."""
+    dataset, bound and classical rules run one job per family."""
     families: dict[str, list[str]] = {}
     for name, spec in config["datasets"].items():
         families.setdefault(snr_family(name, spec.get("snr_db")), []).append(name)
@@ -1022,22 +1021,41 @@ def cross_evaluations(config: dict) -> list[tuple[Run, str]]:
     )
 
 
-def evaluation_families(config: dict) -> dict[str, list[str]]:
-    """The datasets of ``evaluate_on`` by the entry that named them: an SNR list's levels
-    under the list's name, any other dataset alone, in the config's order. A run is
-    evaluated on each family in one job, which loads its model once."""
-    tests = {test for _, test in cross_evaluations(config)}
-    families: dict[str, list[str]] = {}
-    for name, spec in config["datasets"].items():
-        if name in tests:
-            families.setdefault(snr_family(name, spec.get("snr_db")), []).append(name)
-    return families
+def evaluation_groups(config: dict) -> dict[tuple[str, str], list[tuple[Run, str]]]:
+    """Every evaluation of a network, ``(run, test dataset)`` (its own dataset and those
+    of ``evaluate_on``), sorted, by ``(family of the run's dataset, model)``: the evaluate
+    rule runs one job per group, which starts Keras once and loads each model once (an
+    evaluation takes well under a second; a job's start-up several)."""
+    groups: dict[tuple[str, str], list[tuple[Run, str]]] = {}
+    for run, test in sorted({*((r, r.dataset) for r in runs(config)), *cross_evaluations(config)}):
+        family = snr_family(run.dataset, config["datasets"][run.dataset].get("snr_db"))
+        groups.setdefault((family, run.model), []).append((run, test))
+    return groups
 
 
-def family_evaluations(config: dict) -> list[tuple[Run, str]]:
-    """Every (run, family of evaluate_on datasets) evaluation job, each once, sorted."""
-    family_of = {t: f for f, tests in evaluation_families(config).items() for t in tests}
-    return sorted({(run, family_of[test]) for run, test in cross_evaluations(config)})
+def work_records(config: dict) -> dict[str, list[str]]:
+    """Every benchmarked job of the study, by its name (:data:`sinefreq.paths.JOBS`), and
+    the files where it records its work (see :mod:`sinefreq.speed`): a train job's
+    ``training.json``, an evaluate job's ``metrics.json`` of each evaluation it ran, a
+    classical job's of each dataset of its family."""
+    jobs = paths.JOBS
+    records = {
+        paths.fill(jobs["train"], **run._asdict()): [
+            paths.fill(paths.RUN_TRAINING, **run._asdict())
+        ]
+        for run in runs(config)
+    }
+    for (family, model), evaluations in evaluation_groups(config).items():
+        records[paths.fill(jobs["evaluate"], family=family, model=model)] = [
+            paths.evaluation(paths.METRICS, *run, test) for run, test in evaluations
+        ]
+    for family, datasets in dataset_families(config).items():
+        records[paths.fill(jobs["classical"], family=family)] = [
+            paths.fill(paths.CLASSICAL_METRICS, dataset=d, method=m)
+            for m in config["classical"]
+            for d in datasets
+        ]
+    return records
 
 
 def leaderboard_datasets(config: dict) -> list[str]:

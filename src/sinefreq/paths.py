@@ -46,6 +46,17 @@ CLASSICAL_PREDICTIONS = f"{CLASSICAL_EVALUATION}/{PREDICTIONS}"
 
 BOUND = RESULTS + "/bounds/{dataset}.json"
 
+
+def evaluation(name: str, dataset: str, model: str, seed: int, test: str) -> str:
+    """File ``name`` (:data:`METRICS`, :data:`PREDICTIONS`) of run (dataset, model, seed)'s
+    evaluation on dataset ``test``: in the run's folder for its own dataset, under
+    ``on/{test}`` for another."""
+    run = {"dataset": dataset, "model": model, "seed": seed}
+    if test == dataset:
+        return fill(f"{RUN_EVALUATION}/{name}", **run)
+    return fill(f"{CROSS_EVALUATION}/{name}", test=test, **run)
+
+
 # Tables.
 RUNS_TABLE = f"{RESULTS}/runs.csv"
 SUMMARY_TABLE = f"{RESULTS}/summary.csv"
@@ -69,18 +80,18 @@ CAPTION = RESULTS + "/report/captions/{name}.rst"
 # -- Jobs' logs and benchmarks -------------------------------------------------------
 # A job's name, by rule: its log is LOGS/<name>.log, and for the BENCHMARKED rules its
 # benchmark is BENCHMARKS/<name>.tsv, from whose name the speed table reads the rule and
-# run back (their names tell them apart; the figure rules' names need not). The rules
+# run back (their names tell them apart; the figure rules' names need not). Rules that
 # run one job per family of datasets (an SNR list's levels, or one dataset) are one rule
-# per family in the workflow (dataset_<family>, ...), under their common name here.
+# per family in the workflow (dataset_<family>, ..., evaluate_<family>_<model>), under
+# their common name here.
 LOGS = "logs"
 BENCHMARKS = f"{RESULTS}/benchmarks"
 JOBS = {
     "dataset": "dataset/{family}",
     "train": f"train/{RUN}",
-    "evaluate": f"evaluate/{RUN}",
-    "evaluate_on": f"evaluate/{RUN}" + "/on/{family}",
+    "evaluate": "evaluate/{family}/{model}",
     "aggregate": "aggregate",
-    "classical": "classical/{family}/{method}",
+    "classical": "classical/{family}",
     "bound": "bound/{family}",
     "experiment_figures": "figures/{experiment}",
     "sweep_figure": "figures/{experiment}_error_vs_{sweep}",
@@ -92,7 +103,7 @@ JOBS = {
     "report_texts": "paper/report_texts",
     "speed": "speed",
 }
-BENCHMARKED = ("train", "evaluate", "evaluate_on", "classical")
+BENCHMARKED = ("train", "evaluate", "classical")
 
 _FIELD = re.compile(r"\{(\w+)\}")
 

@@ -4,15 +4,16 @@ Every rule with ``benchmark:`` writes one TSV per job (Snakemake's columns ``s``
 ``h:m:s``, ``max_rss``, ..., ``cpu_time``) at :func:`sinefreq.paths.benchmark`. A job is
 named by its file's path under :data:`sinefreq.paths.BENCHMARKS` without ``.tsv``, e.g.
 ``train/a2_thread/a2_lstm/seed0``, and its rule and run are read back from the name with
-the templates that wrote it (:data:`sinefreq.paths.JOBS`): rule evaluate_on's jobs,
-``evaluate/<run>/on/<family>``, evaluate a run on every level of an SNR list, and rule
-classical's, ``classical/<family>/<method>``, run an estimator on every dataset of a family.
+the templates that wrote it (:data:`sinefreq.paths.JOBS`): rule evaluate's jobs,
+``evaluate/<family>/<model>``, evaluate every run of a model on a family of datasets (an
+SNR list's levels, or one dataset) on each of its test sets, and rule classical's,
+``classical/<family>/<method>``, run an estimator on every dataset of a family.
 
 Jobs that record their own work let the wall time be split into work and fixed cost
 (``startup_s``: interpreter, framework imports, data and model loading, tracing, saving):
 
 - train: ``training.json``'s ``train_minutes``, the ``fit`` alone;
-- evaluate, evaluate_on and classical (each dataset's): ``metrics.json``'s ``series_per_s``
+- evaluate and classical (each evaluation's): ``metrics.json``'s ``series_per_s``
   is the steady one-thread rate; the job predicts both splits, then times the test split
   ``TIMED_PASSES`` more times, so its work is those series at that rate (the first pass's
   tracing counts as fixed cost).
@@ -84,37 +85,13 @@ def read_benchmarks(root: str | Path) -> pd.DataFrame:
     return benchmark_table(sorted(Path(root).rglob("*.tsv")), root)
 
 
-# Where a rule's jobs record their work: templates of the job's fields (evaluate_on's
-# and classical's records are those of each dataset of their family, see work_records).
-WORK_RECORDS = {
-    "train": paths.RUN_TRAINING,
-    "evaluate": paths.RUN_METRICS,
-}
-
-
 def work_records(
-    job: str,
-    results: str | Path,
-    families: Mapping[str, list[str]] | None = None,
-    dataset_families: Mapping[str, list[str]] | None = None,
+    job: str, results: str | Path, records: Mapping[str, list[str]] | None = None
 ) -> list[Path]:
-    """The files in the results folder ``results`` where a job recorded its work; none
-    for rules that record none. An evaluate_on job evaluates a run on each dataset of a
-    family (``families``: family -> datasets, as ``config.evaluation_families``), a
-    classical job an estimator on each dataset of a family (``dataset_families``, as
-    ``config.dataset_families``); a family not there is one dataset."""
-    rule, fields = paths.job_of(job)
-    if rule == "evaluate_on":
-        family = fields.pop("family")
-        tests = (families or {}).get(family, [family])
-        records = [paths.fill(paths.CROSS_METRICS, test=test, **fields) for test in tests]
-    elif rule == "classical":
-        family = fields.pop("family")
-        datasets = (dataset_families or {}).get(family, [family])
-        records = [paths.fill(paths.CLASSICAL_METRICS, dataset=d, **fields) for d in datasets]
-    else:
-        records = [paths.fill(WORK_RECORDS[rule], **fields)] if rule in WORK_RECORDS else []
-    return [paths.under(record, results) for record in records]
+    """The files in the results folder ``results`` where a job recorded its work:
+    ``records`` maps each job to its files under :data:`sinefreq.paths.RESULTS` (the
+    study's plan, :func:`sinefreq.config.work_records`); a job not there recorded none."""
+    return [paths.under(record, results) for record in (records or {}).get(job, [])]
 
 
 def recorded_work_s(record: dict) -> float | None:
@@ -131,14 +108,11 @@ def recorded_work_s(record: dict) -> float | None:
 
 
 def job_work_s(
-    job: str,
-    results: str | Path,
-    families: Mapping[str, list[str]] | None = None,
-    dataset_families: Mapping[str, list[str]] | None = None,
+    job: str, results: str | Path, records: Mapping[str, list[str]] | None = None
 ) -> float:
-    """A job's recorded work in seconds, summed over its records (``families``,
-    ``dataset_families``: see :func:`work_records`); NaN where it has no (readable) record."""
-    paths = work_records(job, results, families, dataset_families)
+    """A job's recorded work in seconds, summed over its records (``records``: see
+    :func:`work_records`); NaN where it has no (readable) record."""
+    paths = work_records(job, results, records)
     try:
         work = [recorded_work_s(json.loads(p.read_text())) for p in paths]
     except (OSError, ValueError, KeyError, TypeError):
@@ -147,15 +121,12 @@ def job_work_s(
 
 
 def with_work(
-    table: pd.DataFrame,
-    results: str | Path,
-    families: Mapping[str, list[str]] | None = None,
-    dataset_families: Mapping[str, list[str]] | None = None,
+    table: pd.DataFrame, results: str | Path, records: Mapping[str, list[str]] | None = None
 ) -> pd.DataFrame:
     """``table`` with ``work_s`` and ``startup_s`` (wall minus work) from the jobs' records
-    under ``results`` (``families``, ``dataset_families``: see :func:`work_records`); NaN
-    where a job recorded none."""
-    work = table["job"].map(lambda job: job_work_s(job, results, families, dataset_families))
+    under ``results`` (``records``: see :func:`work_records`); NaN where a job recorded
+    none."""
+    work = table["job"].map(lambda job: job_work_s(job, results, records))
     work = work.astype(float)
     return table.assign(work_s=work, startup_s=table["wall_s"] - work)
 
@@ -193,14 +164,13 @@ def write_summary(
     out_path: str | Path,
     benchmark_root: str | Path = paths.BENCHMARKS,
     results: str | Path = paths.RESULTS,
-    families: Mapping[str, list[str]] | None = None,
-    dataset_families: Mapping[str, list[str]] | None = None,
+    records: Mapping[str, list[str]] | None = None,
 ) -> pd.DataFrame:
     """Rule speed: :func:`rule_summary` of the given jobs' benchmark files, with the work
-    their records under ``results`` hold (``families``, ``dataset_families``: see
-    :func:`work_records`), as CSV; returns the table."""
+    their records under ``results`` hold (``records``: see :func:`work_records`), as CSV;
+    returns the table."""
     table = benchmark_table(benchmark_files, benchmark_root)
-    table = with_work(table, results, families, dataset_families)
+    table = with_work(table, results, records)
     summary = rule_summary(table)
     io.write_table(out_path, summary)  # atomic: an interrupted job leaves no table
     print(summary.to_string(index=False))

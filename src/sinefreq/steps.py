@@ -317,37 +317,43 @@ EVALUATION_THREADS = 1
 
 
 def evaluate(
-    dataset_paths: list,
-    model_path,
-    status_path,
-    run: dict,
+    evaluations: list[dict],
     metrics_paths: list,
     predictions_paths: list,
     backend: str | None = None,
 ) -> None:
-    """Predict both splits of each dataset (the run's own, or those it is evaluated on) with
-    a trained model, loaded once; write each dataset's metrics (JSON, with the one-thread
-    inference rate ``series_per_s``) and predictions (HDF5) to the paths at its place in
-    ``metrics_paths`` and ``predictions_paths``."""
+    """Predict both splits of a dataset with a trained run, for each of ``evaluations``
+    (``run``: its dataset, model and seed; ``model`` and ``status``: its ``.keras`` file
+    and ``training.json``; ``dataset``: the dataset evaluated on), each model and dataset
+    loaded once; write each evaluation's metrics (JSON, with the one-thread inference rate
+    ``series_per_s``) and predictions (HDF5) to the paths at its place in ``metrics_paths``
+    and ``predictions_paths``."""
+    import functools
+
     from sinefreq import training
 
-    training.configure_runtime(EVALUATION_THREADS, run["seed"], backend)
+    training.configure_runtime(EVALUATION_THREADS, 0, backend)
     import keras
 
     from sinefreq import models
 
     models.register_custom_objects()  # custom layers and activations, for safe-mode loading
-    status = io.read_json(status_path)
-    # Inference only: the training loss (possibly a custom one) is not needed.
-    model = keras.saving.load_model(model_path, safe_mode=True, compile=False)
-    estimate = lambda x: training.predict(model, x)  # noqa: E731
-    for dataset_path, metrics_path, predictions_path in zip(
-        dataset_paths, metrics_paths, predictions_paths, strict=True
+
+    @functools.cache
+    def trained(model_path):
+        # Inference only: the training loss (possibly a custom one) is not needed.
+        return keras.saving.load_model(model_path, safe_mode=True, compile=False)
+
+    read_dataset = functools.cache(io.read_dataset)
+    for evaluation, metrics_path, predictions_path in zip(
+        evaluations, metrics_paths, predictions_paths, strict=True
     ):
-        splits, attrs = io.read_dataset(dataset_path)
-        predictions = predict_splits(splits, lambda split: estimate)
+        model, status = trained(evaluation["model"]), io.read_json(evaluation["status"])
+        splits, attrs = read_dataset(evaluation["dataset"])
+        estimate = functools.partial(training.predict, model)
+        predictions = predict_splits(splits, lambda split, estimate=estimate: estimate)
         record = {
-            **run,
+            **evaluation["run"],
             "test_dataset": attrs["name"],
             "estimator": "network",
             "diverged": status["diverged"],
@@ -403,13 +409,15 @@ def classical_estimate(dataset_path, method: str, options: dict, out: dict) -> N
 
 
 def classical_estimates(
-    dataset_paths: list, method: str, options: dict, metrics_paths: list, predictions_paths: list
+    dataset_paths: list, methods: dict, metrics_paths: list, predictions_paths: list
 ) -> None:
-    """Rule classical_<family>: :func:`classical_estimate` on each dataset of a family,
-    writing its metrics and predictions to the paths at its place in ``metrics_paths`` and
-    ``predictions_paths``."""
-    for dataset_path, metrics_path, predictions_path in zip(
-        dataset_paths, metrics_paths, predictions_paths, strict=True
+    """Rule classical_<family>: :func:`classical_estimate` of each method (``methods``:
+    method -> options) on each dataset of a family, writing its metrics and predictions
+    to the paths at its place (method by method, datasets within) in ``metrics_paths``
+    and ``predictions_paths``."""
+    jobs = [(m, options, d) for m, options in methods.items() for d in dataset_paths]
+    for (method, options, dataset_path), metrics_path, predictions_path in zip(
+        jobs, metrics_paths, predictions_paths, strict=True
     ):
         print(f"{method} on {dataset_path}:")
         out = {"metrics": metrics_path, "predictions": predictions_path}
@@ -680,12 +688,9 @@ def report_texts(inputs: dict, experiments: dict, labels: dict, out: dict) -> No
                 tmp.write_text(written[name])
 
 
-def speed(benchmark_files: list, families: dict, dataset_families: dict, out_path) -> None:
-    """Time per rule from the jobs' benchmark files (and the work their records hold;
-    ``families``: the datasets of each evaluate_on job's family, ``dataset_families``: of
-    each classical job's)."""
+def speed(benchmark_files: list, records: dict, out_path) -> None:
+    """Time per rule from the jobs' benchmark files and the work their records hold
+    (``records``: each job's record files, :func:`sinefreq.config.work_records`)."""
     from sinefreq import speed as timing
 
-    timing.write_summary(
-        benchmark_files, out_path, families=families, dataset_families=dataset_families
-    )
+    timing.write_summary(benchmark_files, out_path, records=records)
