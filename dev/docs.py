@@ -1,29 +1,35 @@
 #!/usr/bin/env python3
-"""Regenerate the generated part of docs/ from a finished study: the README's figures
-(docs/*.png) and the tables of docs/results.md, all from one run's results/.
+"""Regenerate what the README and docs/ show of a finished study, all from one run of one
+commit: the README's answer (a short table and its sentences, docs/answer.md.j2), its
+figures (docs/*.png) and docs/results.md.
 
-    python dev/docs.py            # after ./study.sh --cores 2
+    python dev/docs.py                        # after ./study.sh --cores 2
+    python dev/docs.py --results ../study/results   # a study run in another checkout
 
-docs/results.md has two parts. Above KEPT_MARKER, every table is rendered from a table
-the study wrote (results/report/workflow.rst, thread_comparison.md, seed_distribution/*.csv,
-leaderboard.csv, speed.csv) and rewritten on every run of this script; below it, notes on
-past runs written by hand are kept as they are. Refuses, naming what is missing, when the
-study is not finished, so docs/ never mixes two runs.
+docs/results.md is generated whole: the run's commit and wall time (from the Snakemake
+logs of the checkout that ran it) at the top, then every table rendered from a table the
+study wrote (results/report/workflow.rst, thread_comparison.md, seed_distribution/*.csv,
+failure_trend/*.csv, leaderboard.csv, speed.csv). Notes on past runs, written by hand, are
+in docs/history.md. Refuses, naming what is missing, when the study is not finished, and
+when the checkout that ran it has uncommitted changes, so the docs never mix two runs and
+always name the code that made them.
 """
 
 from __future__ import annotations
 
 import argparse
-import datetime
 import math
 import re
+import subprocess
 import sys
 from pathlib import Path
+
+import jinja2
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))  # run from a checkout without installing
 
-from sinefreq import io  # noqa: E402  (after the path above)
+from sinefreq import io, speed  # noqa: E402  (after the path above)
 
 # docs/<name> <- results/figures/<source>, in the README's order.
 FIGURES = {
@@ -44,10 +50,15 @@ TABLES = {
 }
 SEED_TABLES = "seed_distribution"  # one CSV per experiment with thread_points, optional
 TREND_TABLES = "failure_trend"  # one CSV per sweep experiment, optional
-KEPT_MARKER = (
-    "<!-- Below this line: notes on past runs, written by hand; dev/docs.py keeps them as "
-    "they are. -->"
-)
+# The README's answer lies between these two lines; dev/docs.py rewrites what is between.
+ANSWER_BEGIN = "<!-- The answer: written by dev/docs.py from the study's tables. -->"
+ANSWER_END = "<!-- End of the answer. -->"
+ANSWER_TEMPLATE = "answer.md.j2"  # in docs/
+# The answer's benchmark: the noise benchmark over the whole band at N = 100 (else the
+# first family of noisy test sets), at these SNR levels, at most this many rows.
+ANSWER_FAMILY = "bench_noise_n100"
+ANSWER_LEVELS = (0.0, 10.0, 20.0, 30.0)
+ANSWER_ROWS_PER_KIND = 2
 # A failure-trend table's columns other than its sweep label (sinefreq.trend.failure_trend).
 TREND_COLUMNS = (
     "model", "dataset", "n_runs", "n_failed", "failure_rate", "rate_lo", "rate_hi", "trend_z",
@@ -188,13 +199,16 @@ def speed_section(speed) -> str:
     return table(header, rows)
 
 
-def render(results: Path, run_date: str) -> str:
-    """The generated part of docs/results.md, from the tables under ``results``."""
+def render(results: Path, run: dict) -> str:
+    """docs/results.md, from the tables under ``results`` and the ``run`` that wrote them
+    (:func:`provenance`)."""
     seeds = sorted((results / SEED_TABLES).glob("*.csv"))
     parts = [
         "# Results of the default study\n",
-        f"Rendered by `python dev/docs.py` from the tables the study of {run_date} wrote under "
-        "`results/`; frequencies and errors in cycles per window, medians over seeds.\n",
+        f"One run of the default study at commit `{run['commit']}`: {run_summary(run)}. "
+        "Rendered by `python dev/docs.py` from the tables it wrote under `results/`; "
+        "frequencies and errors in cycles per window, medians over seeds. Notes on past runs: "
+        "[history.md](history.md).\n",
         "## The answer\n",
         "The report's front page (`results/report/workflow.rst`):\n",
         front_page_answer((results / TABLES["front_page"]).read_text()),
@@ -231,18 +245,109 @@ def render(results: Path, run_date: str) -> str:
     return "\n".join(parts)
 
 
-def kept_notes(path: Path) -> str:
-    """The hand-written part of an existing docs/results.md (from KEPT_MARKER on)."""
-    if not path.exists():
-        return KEPT_MARKER + "\n"
-    text = path.read_text()
-    at = text.find(KEPT_MARKER)
-    if at < 0:
-        raise ValueError(
-            f"{path} has no line {KEPT_MARKER!r}; put it above the notes to keep (or move "
-            "the file away to start afresh)"
+def provenance(results: Path) -> dict:
+    """The run that wrote ``results``: the commit of the checkout holding it (refused with
+    ValueError where tracked files differ from it), and the Snakemake invocations of that
+    checkout (``.snakemake/log``) that ran jobs: their count, first start, summed wall time
+    and the jobs they finished."""
+    checkout = results.resolve().parent
+
+    def git(*args: str) -> str:
+        done = subprocess.run(
+            ["git", "-C", str(checkout), *args], capture_output=True, text=True, check=False
         )
-    return text[at:]
+        if done.returncode != 0:
+            raise ValueError(f"{checkout} is not a git checkout: {done.stderr.strip()}")
+        return done.stdout.strip()
+
+    changed = git("status", "--porcelain", "--untracked-files=no")
+    if changed:
+        raise ValueError(
+            f"the checkout that ran the study ({checkout}) has uncommitted changes "
+            f"({', '.join(line.split(maxsplit=1)[1] for line in changed.splitlines())}); the docs must name "
+            "the code that made them: commit them and run the study again"
+        )
+    logs = sorted((checkout / ".snakemake" / "log").glob("*.snakemake.log"))
+    segments = [log for log in map(speed.read_run_log, logs) if log is not None]
+    return {
+        "commit": git("rev-parse", "--short=7", "HEAD"),
+        "segments": len(segments),
+        "start": min((log["start"] for log in segments), default=None),
+        "wall_s": sum(log["wall_s"] for log in segments),
+        "jobs": sum(log["done"] for log in segments),
+    }
+
+
+def run_summary(run: dict) -> str:
+    """``run``'s wall time in words: summed over its Snakemake invocations."""
+    if not run["segments"]:
+        return "its wall time is not on record (no Snakemake log in its checkout)"
+    minutes = round(run["wall_s"] / 60)
+    wall = f"{minutes // 60} h {minutes % 60:02d} min" if minutes >= 60 else f"{minutes} min"
+    begun = run["start"].date().isoformat()
+    parts = "one invocation" if run["segments"] == 1 else f"{run['segments']} invocations"
+    return f"{run['jobs']} jobs in {wall} of wall time over {parts} from {begun}"
+
+
+def answer_rows(board) -> tuple[str, list[float], list[dict]]:
+    """The answer's benchmark, its SNR levels and its rows: per kind the estimators
+    nearest the bound at the highest level (at most ANSWER_ROWS_PER_KIND), each with its
+    dB above the bound per level (a network at its best training set) as ``cells`` and the
+    lowest and highest of those medians."""
+    noisy = board[board["snr_db"].notna()].copy()
+    noisy["family"] = [SNR_NAME.match(t)["family"] for t in noisy["test_dataset"]]
+    families = sorted(noisy["family"].unique())
+    family = ANSWER_FAMILY if ANSWER_FAMILY in families else families[0]
+    rows = noisy[(noisy["family"] == family) & noisy["snr_db"].isin(ANSWER_LEVELS)]
+    levels = sorted(rows["snr_db"].unique())
+    best = rows.sort_values("db_above_bound").drop_duplicates(["estimator", "snr_db"])
+    chosen = []
+    for kind in KIND_ORDER:
+        own = best[best["kind"] == kind]
+        top = own[own["snr_db"] == levels[-1]].sort_values(["db_above_bound", "estimator"])
+        for name in top["estimator"][:ANSWER_ROWS_PER_KIND]:
+            mine = own[own["estimator"] == name].set_index("snr_db").reindex(levels)
+            chosen.append(
+                {
+                    "name": name,
+                    "kind": kind,
+                    "cells": [db_cell(r) if r.notna().any() else "n/a" for _, r in mine.iterrows()],
+                    "lo": number(mine["db_above_bound"].min(), "+.1f"),
+                    "hi": number(mine["db_above_bound"].max(), "+.1f"),
+                }
+            )
+    return family, levels, chosen
+
+
+def answer(board, run: dict, template: str) -> str:
+    """The README's answer: ``template`` (docs/answer.md.j2) filled from the leaderboard."""
+    family, levels, rows = answer_rows(board)
+    header = ["estimator", "kind", *(f"{s:g} dB" for s in levels)]
+    body = [[f"`{r['name']}`", r["kind"], *r["cells"]] for r in rows]
+    first = {}
+    for r in rows:
+        first.setdefault(r["kind"], r)
+    text = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+    return text.from_string(template).render(
+        run=run,
+        summary=run_summary(run),
+        family=family,
+        levels=[f"{s:g}" for s in levels],
+        best=first,
+        table=table(header, body),
+    )
+
+
+def with_answer(readme: str, text: str) -> str:
+    """``readme`` with what lies between ANSWER_BEGIN and ANSWER_END replaced by ``text``
+    (ValueError if the two lines are not there, in that order)."""
+    begin, end = readme.find(ANSWER_BEGIN), readme.find(ANSWER_END)
+    if begin < 0 or end < begin:
+        raise ValueError(
+            f"the README has no lines {ANSWER_BEGIN!r} and then {ANSWER_END!r} around its "
+            "answer; put them back to let dev/docs.py write it"
+        )
+    return readme[: begin + len(ANSWER_BEGIN)] + "\n\n" + text.strip() + "\n\n" + readme[end:]
 
 
 def missing_inputs(results: Path) -> list[str]:
@@ -255,6 +360,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--results", type=Path, default=ROOT / "results")
     parser.add_argument("--docs", type=Path, default=ROOT / "docs")
+    parser.add_argument("--readme", type=Path, default=ROOT / "README.md")
     args = parser.parse_args(argv)
     missing = missing_inputs(args.results)
     if missing:
@@ -264,21 +370,23 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 1
-    out = args.docs / "results.md"
     try:
-        kept = kept_notes(out)
-    except ValueError as err:
+        run = provenance(args.results)
+        board = io.read_table(args.results / TABLES["leaderboard"])
+        template = (args.docs / ANSWER_TEMPLATE).read_text()
+        readme = with_answer(args.readme.read_text(), answer(board, run, template))
+    except (OSError, ValueError, jinja2.TemplateError) as err:
         print(err, file=sys.stderr)
         return 1
-    # The run's date: when its last input table was written.
-    newest = max((args.results / t).stat().st_mtime for t in TABLES.values())
-    run_date = datetime.date.fromtimestamp(newest).isoformat()
-    text = render(args.results, run_date) + "\n" + kept
+    out = args.docs / "results.md"
+    text = render(args.results, run)
     for name, source in FIGURES.items():
         io.write_bytes(args.docs / name, (args.results / "figures" / source).read_bytes())
         print(f"{args.docs / name} <- {args.results / 'figures' / source}")
     io.write_bytes(out, text.encode())
     print(f"{out} <- {args.results}")
+    io.write_bytes(args.readme, readme.encode())
+    print(f"{args.readme} (its answer) <- {args.results / TABLES['leaderboard']}")
     return 0
 
 

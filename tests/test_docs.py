@@ -1,8 +1,10 @@
-"""dev/docs.py: the README's figures and docs/results.md from a small fake results/ tree,
-written with the study's own writer and columns."""
+"""dev/docs.py: the README's answer and figures and docs/results.md from a small fake
+results/ tree, written with the study's own writer and columns, in a git checkout."""
 
 import importlib.util
 import math
+import shutil
+import subprocess
 
 import pandas as pd
 import pytest
@@ -62,6 +64,26 @@ BOARD = [
         0.00173,
         (-0.1, -0.1),
     ),
+    board_row(
+        "coarse_to_fine_cascade",
+        "learned",
+        "bench_clean",
+        "bench_noise_snr0dB",
+        0.0,
+        0.7,
+        0.0548,
+        (0.6, 0.9),
+    ),
+    board_row(
+        "coarse_to_fine_cascade",
+        "learned",
+        "bench_clean",
+        "bench_noise_snr30dB",
+        30.0,
+        4.1,
+        0.00173,
+        (3.8, 4.6),
+    ),
     # a clean test set has no bound in dB: not in the table
     board_row("nls", "classical", "", "bench_clean", math.nan, math.nan, math.nan),
 ]
@@ -90,13 +112,46 @@ TREND = [
      "trend_p": 0.051}
     for m, k, lo, hi in ((10, 1, 0.0179, 0.404), (20, 3, 0.108, 0.603))
 ]  # fmt: skip
-KEPT = docs.KEPT_MARKER + "\n## Notes on the run of 2026-11-28\n\nWritten by hand.\n"
+README = f"""# sinefreq
+
+## The answer
+
+{docs.ANSWER_BEGIN}
+
+The old answer.
+
+{docs.ANSWER_END}
+
+![a figure](docs/leaderboard.png)
+"""
+# Two Snakemake invocations of one run: the first stopped, the second finished the rest.
+RUN_LOGS = {
+    "2026-12-08T023800.1.snakemake.log": "SNAKEMAKE\n  Date: 2026-12-08 02:38:00\n"
+    "[Tue Dec  8 02:38:05 2026]\nrule train:\n[Tue Dec  8 03:38:00 2026]\n"
+    "200 of 360 steps (56%) done\n",
+    "2026-12-09T010000.1.snakemake.log": "SNAKEMAKE\n  Date: 2026-12-09 01:00:00\n"
+    "[Wed Dec  9 01:00:05 2026]\nrule train:\n[Wed Dec  9 02:30:00 2026]\n"
+    "160 of 160 steps (100%) done\n",
+}
+
+
+def git(checkout, *args):
+    return subprocess.run(
+        ["git", "-C", str(checkout), *args], capture_output=True, text=True, check=True
+    ).stdout.strip()
 
 
 @pytest.fixture
 def study(tmp_path):
-    """A finished study's results/ (a few rows each) and a docs/ with hand-written notes."""
+    """A finished study's results/ (a few rows each) in a clean git checkout with its
+    Snakemake logs, and a docs/ and README to write."""
     results, out = tmp_path / "results", tmp_path / "docs"
+    git(tmp_path, "init", "-q")
+    (tmp_path / "Snakefile").write_text("# the workflow\n")
+    git(tmp_path, "add", "Snakefile")
+    git(tmp_path, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "the study")
+    for name, text in RUN_LOGS.items():
+        io.write_bytes(tmp_path / ".snakemake" / "log" / name, text.encode())
     for source in docs.FIGURES.values():
         io.write_bytes(results / "figures" / source, source.encode())
     io.write_bytes(results / "report" / "workflow.rst", FRONT_PAGE.encode())
@@ -105,12 +160,16 @@ def study(tmp_path):
     io.write_table(results / "speed.csv", pd.DataFrame(SPEED, columns=speed.SUMMARY_COLUMNS))
     io.write_table(results / "seed_distribution" / "a0_seeds.csv", pd.DataFrame(SEEDS))
     io.write_table(results / "failure_trend" / "a0_lstm.csv", pd.DataFrame(TREND))
-    io.write_bytes(out / "results.md", ("# old tables\n\n" + KEPT).encode())
+    io.write_bytes(out / "results.md", b"# old tables\n")
+    shutil.copy(ROOT / "docs" / docs.ANSWER_TEMPLATE, out / docs.ANSWER_TEMPLATE)
+    io.write_bytes(out / "README.md", README.encode())
     return results, out
 
 
 def rewrite(results, out):
-    return docs.main(["--results", str(results), "--docs", str(out)])
+    return docs.main(
+        ["--results", str(results), "--docs", str(out), "--readme", str(out / "README.md")]
+    )
 
 
 def test_results_page_is_rendered_from_the_studys_tables(study):
@@ -119,6 +178,10 @@ def test_results_page_is_rendered_from_the_studys_tables(study):
     text = (out / "results.md").read_text()
     lines = text.splitlines()
     assert "# old tables" not in text
+    # the run: its commit, its jobs and wall time summed over its two invocations
+    commit = git(results.parent, "rev-parse", "--short=7", "HEAD")
+    assert f"One run of the default study at commit `{commit}`: 360 jobs in 2 h 30 min " \
+        "of wall time over 2 invocations from 2026-12-08." in text  # fmt: skip
     # the front page's answer, one paragraph, without its title or the next paragraph
     assert "> Trained as the thread trained them, the networks' MAE is Q-dense 28.4 " \
         "(training); A2-lstm 0.539 (held-out, thread 0.881)." in lines  # fmt: skip
@@ -126,11 +189,12 @@ def test_results_page_is_rendered_from_the_studys_tables(study):
     assert THREAD_MD in text
     # the leaderboard: kinds in order, each network at its best training set per level
     at = lines.index("### `bench_noise`: dB above the exact Cramer-Rao bound")
-    assert lines[at + 2 : at + 8] == [
+    assert lines[at + 2 : at + 9] == [
         "| estimator | kind | 0 dB | 30 dB |",
         "|---|---|---|---|",
         "| nls | classical | +0.0 | -0.1 |",
         "| hybrid_gn | hybrid | +0.1 [+0.0, +0.3] | -0.1 [-0.1, -0.1] |",
+        "| coarse_to_fine_cascade | learned | +0.7 [+0.6, +0.9] | +4.1 [+3.8, +4.6] |",
         "| a2_lstm | thread | +32.3 | +55.5 |",
         "| *bound RMSE (cycles)* |  | 0.0548 | 0.00173 |",
     ]
@@ -143,8 +207,6 @@ def test_results_page_is_rendered_from_the_studys_tables(study):
     assert "| `a0_lstm` | 20 | 3/10 | 30% [11%, 60%] | +1.95 | 0.051 |" in lines
     assert "| train | 135 | 141.8 | 39.1 | 4.8 | 8% |" in lines
     assert "| classical | 62 | 0.7 | 0.6 | n/a | n/a |" in lines
-    # the notes written by hand stay as they were, at the end
-    assert text.endswith("\n" + KEPT)
     for name, source in docs.FIGURES.items():
         assert (out / name).read_bytes() == source.encode()
 
@@ -157,6 +219,38 @@ def test_a_second_run_changes_nothing(study):
     assert (out / "results.md").read_text() == first
 
 
+def test_the_readme_answer_is_a_short_table_and_its_sentences(study):
+    results, out = study
+    assert rewrite(results, out) == 0
+    readme = (out / "README.md").read_text()
+    assert "The old answer." not in readme
+    assert readme.startswith("# sinefreq\n") and readme.endswith(
+        "![a figure](docs/leaderboard.png)\n"
+    )
+    answer = readme[readme.index(docs.ANSWER_BEGIN) : readme.index(docs.ANSWER_END)]
+    assert "Trained as the thread trained them, the best of its networks (`a2_lstm`)\nstays " \
+        "+32.3 to +55.5 dB above the Cramer-Rao bound from\n0 to 30 dB SNR" in answer  # fmt: skip
+    assert "(`coarse_to_fine_cascade`) is +0.7 to +4.1 dB" in answer
+    assert "(`hybrid_gn`) -0.1 to +0.1 dB" in answer
+    assert "least squares\n(`nls`) is -0.1 to +0.0 dB." in answer
+    rows = [line for line in answer.splitlines() if line.startswith("| `")]
+    assert rows == [
+        "| `nls` | classical | +0.0 | -0.1 |",
+        "| `hybrid_gn` | hybrid | +0.1 [+0.0, +0.3] | -0.1 [-0.1, -0.1] |",
+        "| `coarse_to_fine_cascade` | learned | +0.7 [+0.6, +0.9] | +4.1 [+3.8, +4.6] |",
+        "| `a2_lstm` | thread | +32.3 | +55.5 |",
+    ]
+    assert len(rows) <= 8
+
+
+def test_a_study_with_uncommitted_changes_is_refused(study, capsys):
+    results, out = study
+    (results.parent / "Snakefile").write_text("# edited after the commit\n")
+    assert rewrite(results, out) == 1
+    assert "uncommitted changes (Snakefile)" in capsys.readouterr().err
+    assert (out / "results.md").read_text() == "# old tables\n"  # untouched
+
+
 def test_an_unfinished_study_is_refused_by_name(study, capsys):
     results, out = study
     (results / "speed.csv").unlink()
@@ -164,12 +258,13 @@ def test_an_unfinished_study_is_refused_by_name(study, capsys):
     assert rewrite(results, out) == 1
     error = capsys.readouterr().err
     assert "speed.csv" in error and "a2_lstm/predicted_vs_true.png" in error
-    assert (out / "results.md").read_text() == "# old tables\n\n" + KEPT  # untouched
+    assert (out / "results.md").read_text() == "# old tables\n"  # untouched
 
 
-def test_notes_without_the_marker_are_not_overwritten(study, capsys):
+def test_a_readme_without_the_answers_lines_is_not_overwritten(study, capsys):
     results, out = study
-    (out / "results.md").write_text("# notes written by hand\n")
+    (out / "README.md").write_text("# a README written by hand\n")
     assert rewrite(results, out) == 1
-    assert "has no line" in capsys.readouterr().err
-    assert (out / "results.md").read_text() == "# notes written by hand\n"
+    assert "has no lines" in capsys.readouterr().err
+    assert (out / "README.md").read_text() == "# a README written by hand\n"
+    assert (out / "results.md").read_text() == "# old tables\n"  # nothing written
