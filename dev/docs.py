@@ -131,16 +131,21 @@ def db_cell(row) -> str:
     return f"{median} [{lo:+.1f}, {hi:+.1f}]"
 
 
+def best_by_level(board):
+    """The leaderboard's rows on noisy test sets, each network at its best training set per
+    test set, with the ``family`` of the test set and its ``cell`` (:func:`db_cell`)."""
+    noisy = board[board["snr_db"].notna()].copy()
+    noisy["family"] = [SNR_NAME.match(t)["family"] for t in noisy["test_dataset"]]
+    noisy["cell"] = [db_cell(row) for _, row in noisy.iterrows()]
+    return noisy.sort_values("db_above_bound").drop_duplicates(["estimator", "test_dataset"])
+
+
 def leaderboard_sections(board) -> list[str]:
     """Per family of noisy test sets: dB above the exact bound, estimator by SNR level (a
     network trained several times: the median and the range of its seeds), a network
     trained on several datasets at its best one, and the bound's RMSE below."""
-    noisy = board[board["snr_db"].notna()].copy()
-    noisy["family"] = [SNR_NAME.match(t)["family"] for t in noisy["test_dataset"]]
-    noisy["cell"] = [db_cell(row) for _, row in noisy.iterrows()]
     sections = []
-    for family, rows in noisy.groupby("family", sort=True):
-        best = rows.sort_values("db_above_bound").drop_duplicates(["estimator", "snr_db"])
+    for family, best in best_by_level(board).groupby("family", sort=True):
         grid = best.pivot(index="estimator", columns="snr_db", values="db_above_bound")
         cells = best.pivot(index="estimator", columns="snr_db", values="cell")
         levels = sorted(grid.columns)
@@ -148,18 +153,8 @@ def leaderboard_sections(board) -> list[str]:
         # Kind by kind, then closest to the bound at the highest SNR first.
         top = grid[levels[-1]].fillna(math.inf)
         order = sorted(grid.index, key=lambda e: (KIND_ORDER.index(kinds[e]), top[e], e))
-        body = [
-            [
-                name,
-                kinds[name],
-                *(
-                    cells.loc[name, s] if isinstance(cells.loc[name, s], str) else "n/a"
-                    for s in levels
-                ),
-            ]
-            for name in order
-        ]
-        bound = rows.drop_duplicates("snr_db").set_index("snr_db")["bound_rmse"]
+        body = [[name, kinds[name], *cells.loc[name, levels].fillna("n/a")] for name in order]
+        bound = best.drop_duplicates("snr_db").set_index("snr_db")["bound_rmse"]
         body.append(["*bound RMSE (cycles)*", "", *(number(bound[s]) for s in levels)])
         header = ["estimator", "kind", *(f"{s:g} dB" for s in levels)]
         sections.append(
@@ -294,13 +289,11 @@ def answer_rows(board) -> tuple[str, list[float], list[dict]]:
     nearest the bound at the highest level (at most ANSWER_ROWS_PER_KIND), each with its
     dB above the bound per level (a network at its best training set) as ``cells`` and the
     lowest and highest of those medians."""
-    noisy = board[board["snr_db"].notna()].copy()
-    noisy["family"] = [SNR_NAME.match(t)["family"] for t in noisy["test_dataset"]]
+    noisy = best_by_level(board)
     families = sorted(noisy["family"].unique())
     family = ANSWER_FAMILY if ANSWER_FAMILY in families else families[0]
-    rows = noisy[(noisy["family"] == family) & noisy["snr_db"].isin(ANSWER_LEVELS)]
-    levels = sorted(rows["snr_db"].unique())
-    best = rows.sort_values("db_above_bound").drop_duplicates(["estimator", "snr_db"])
+    best = noisy[(noisy["family"] == family) & noisy["snr_db"].isin(ANSWER_LEVELS)]
+    levels = sorted(best["snr_db"].unique())
     chosen = []
     for kind in KIND_ORDER:
         own = best[best["kind"] == kind]
@@ -311,7 +304,7 @@ def answer_rows(board) -> tuple[str, list[float], list[dict]]:
                 {
                     "name": name,
                     "kind": kind,
-                    "cells": [db_cell(r) if r.notna().any() else "n/a" for _, r in mine.iterrows()],
+                    "cells": list(mine["cell"].fillna("n/a")),
                     "lo": number(mine["db_above_bound"].min(), "+.1f"),
                     "hi": number(mine["db_above_bound"].max(), "+.1f"),
                 }

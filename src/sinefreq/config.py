@@ -1026,10 +1026,10 @@ def evaluation_groups(config: dict) -> dict[tuple[str, str], list[tuple[Run, str
     of ``evaluate_on``), sorted, by ``(family of the run's dataset, model)``: the evaluate
     rule runs one job per group, which starts Keras once and loads each model once (an
     evaluation takes well under a second; a job's start-up several)."""
+    family_of = {d: f for f, datasets in dataset_families(config).items() for d in datasets}
     groups: dict[tuple[str, str], list[tuple[Run, str]]] = {}
     for run, test in sorted({*((r, r.dataset) for r in runs(config)), *cross_evaluations(config)}):
-        family = snr_family(run.dataset, config["datasets"][run.dataset].get("snr_db"))
-        groups.setdefault((family, run.model), []).append((run, test))
+        groups.setdefault((family_of[run.dataset], run.model), []).append((run, test))
     return groups
 
 
